@@ -1,0 +1,88 @@
+import type { DecodeError } from '../errors.js';
+import type { List, WatchEvent } from '../kcp/meta.js';
+import type { ResourceDescriptor } from '../kcp/resource.js';
+
+/** Options every transport call accepts. */
+export interface CallOptions {
+  /** Cancels the request; the call then rejects with `AbortError`. */
+  signal?: AbortSignal | undefined;
+}
+
+/** List options (Kubernetes query parameters). */
+export interface ListOptions extends CallOptions {
+  /** e.g. `metadata.name=today-cowboys`. */
+  fieldSelector?: string | undefined;
+  /** e.g. `app=x,tier!=y`. */
+  labelSelector?: string | undefined;
+  /** `"0"` (any, possibly cached), `""` (most recent) or a specific RV. */
+  resourceVersion?: string | undefined;
+  /** Page size; the transport follows `continue` tokens until the list is complete. */
+  limit?: number | undefined;
+}
+
+/** Watch options (Kubernetes query parameters plus client-side timeouts). */
+export interface WatchOptions extends CallOptions {
+  fieldSelector?: string | undefined;
+  labelSelector?: string | undefined;
+  /** Resource version to watch from (exclusive). */
+  resourceVersion?: string | undefined;
+  /** Ask the server to close the watch after this many seconds. */
+  timeoutSeconds?: number | undefined;
+  /** Ask for BOOKMARK events. */
+  allowWatchBookmarks?: boolean | undefined;
+  /** Fail with `TimeoutError` when response headers do not arrive within this many ms. */
+  connectTimeoutMs?: number | undefined;
+  /** Fail with `TimeoutError` when no byte arrives for this many ms once the stream is open. */
+  inactivityTimeoutMs?: number | undefined;
+}
+
+/**
+ * One item of a watch stream: a typed event, or a line that could not be decoded (the stream goes on).
+ */
+export type WatchItem<T> = WatchEvent<T> | { type: 'DECODE_ERROR'; error: DecodeError };
+
+/**
+ * The HTTP transport: typed calls under `/clusters/<cluster>` for one connection.
+ * Every method rejects with a `KcpError` subclass (never a raw axios error).
+ */
+export interface Transport {
+  /** Server base URL without any `/clusters/<x>` suffix (no trailing slash). */
+  readonly baseUrl: string;
+  /** Builds the full URL of a resource collection or object in a cluster (workspace path or name). */
+  url(desc: ResourceDescriptor<unknown>, cluster: string, name?: string): string;
+  get<T>(desc: ResourceDescriptor<T>, cluster: string, name: string, options?: CallOptions): Promise<T>;
+  list<T>(desc: ResourceDescriptor<T>, cluster: string, options?: ListOptions): Promise<List<T>>;
+  create<T>(desc: ResourceDescriptor<T>, cluster: string, body: unknown, options?: CallOptions): Promise<T>;
+  update<T>(
+    desc: ResourceDescriptor<T>,
+    cluster: string,
+    name: string,
+    body: unknown,
+    options?: CallOptions,
+  ): Promise<T>;
+  /** JSON merge patch (`application/merge-patch+json`). */
+  patch<T>(
+    desc: ResourceDescriptor<T>,
+    cluster: string,
+    name: string,
+    patch: unknown,
+    options?: CallOptions,
+  ): Promise<T>;
+  delete(
+    desc: ResourceDescriptor<unknown>,
+    cluster: string,
+    name: string,
+    options?: CallOptions,
+  ): Promise<void>;
+  /**
+   * Opens a watch. Resolves once response headers arrived (so HTTP errors reject here, as `ApiStatusError`);
+   * iterate the result for events. Breaking out of the loop or aborting the signal closes the connection.
+   */
+  watch<T>(
+    desc: ResourceDescriptor<T>,
+    cluster: string,
+    options?: WatchOptions,
+  ): Promise<AsyncIterable<WatchItem<T>>>;
+  /** GET an arbitrary path under the server (e.g. `/clusters/root/version`), parsed as JSON, not validated. */
+  raw(path: string, options?: CallOptions): Promise<unknown>;
+}

@@ -1,0 +1,59 @@
+/** Default initial backoff after a failed list/watch (client-go `defaultBackoffInit`). */
+export const DEFAULT_BACKOFF_INITIAL_MS = 800;
+/** Default backoff cap (client-go `defaultBackoffMax`). */
+export const DEFAULT_BACKOFF_MAX_MS = 30_000;
+/** Default backoff growth factor. */
+export const DEFAULT_BACKOFF_FACTOR = 2;
+/** Default jitter: a delay `d` becomes a sleep in `[d, d * (1 + jitter))`. */
+export const DEFAULT_BACKOFF_JITTER = 1;
+/** The backoff resets after this long without a failure (client-go `defaultBackoffReset`). */
+export const DEFAULT_BACKOFF_RESET_MS = 120_000;
+/** Lower bound of the random watch `timeoutSeconds` (client-go `defaultMinWatchTimeout`, 5 min). */
+export const DEFAULT_MIN_WATCH_TIMEOUT_SECONDS = 300;
+/** Slack added to `timeoutSeconds` before the inactivity timer fires. */
+export const DEFAULT_INACTIVITY_SLACK_MS = 30_000;
+/** Time allowed for a list or watch request to receive response headers. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * Watch timings and backoff. Every field is optional; defaults follow client-go's reflector.
+ * Tests inject millisecond values.
+ */
+export interface WatchTuning {
+  /** @default 800 ({@link DEFAULT_BACKOFF_INITIAL_MS}) */
+  backoffInitialMs?: number | undefined;
+  /** @default 30000 ({@link DEFAULT_BACKOFF_MAX_MS}) */
+  backoffMaxMs?: number | undefined;
+  /** @default 2 ({@link DEFAULT_BACKOFF_FACTOR}) */
+  backoffFactor?: number | undefined;
+  /** @default 1 ({@link DEFAULT_BACKOFF_JITTER}) */
+  backoffJitter?: number | undefined;
+  /** @default 120000 ({@link DEFAULT_BACKOFF_RESET_MS}) */
+  backoffResetMs?: number | undefined;
+  /** Watch `timeoutSeconds` is uniform in `[min, 2 × min)`. @default 300 ({@link DEFAULT_MIN_WATCH_TIMEOUT_SECONDS}) */
+  minWatchTimeoutSeconds?: number | undefined;
+  /** No byte for `timeoutSeconds × 1000 + slack` ms → the watch is considered dead. @default 30000 */
+  inactivitySlackMs?: number | undefined;
+  /** @default 30000 ({@link DEFAULT_CONNECT_TIMEOUT_MS}) */
+  connectTimeoutMs?: number | undefined;
+  /** Source of randomness in [0, 1), for reproducible tests. @default Math.random */
+  random?: (() => number) | undefined;
+}
+
+/** {@link WatchTuning} with every default filled in. */
+export type ResolvedWatchTuning = { [K in keyof WatchTuning]-?: Exclude<WatchTuning[K], undefined> };
+
+/** Fills every unset field of `tuning` with its default. */
+export function resolveWatchTuning(tuning: WatchTuning = {}): ResolvedWatchTuning {
+  return {
+    backoffInitialMs: tuning.backoffInitialMs ?? DEFAULT_BACKOFF_INITIAL_MS,
+    backoffMaxMs: tuning.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS,
+    backoffFactor: tuning.backoffFactor ?? DEFAULT_BACKOFF_FACTOR,
+    backoffJitter: tuning.backoffJitter ?? DEFAULT_BACKOFF_JITTER,
+    backoffResetMs: tuning.backoffResetMs ?? DEFAULT_BACKOFF_RESET_MS,
+    minWatchTimeoutSeconds: tuning.minWatchTimeoutSeconds ?? DEFAULT_MIN_WATCH_TIMEOUT_SECONDS,
+    inactivitySlackMs: tuning.inactivitySlackMs ?? DEFAULT_INACTIVITY_SLACK_MS,
+    connectTimeoutMs: tuning.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    random: tuning.random ?? Math.random,
+  };
+}
