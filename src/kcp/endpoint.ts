@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { labelSelectorProblem, labelSelectorSchema } from './labels.js';
+
+/**
+ * `shards` of an endpoint (kcp main only, `corev1alpha1.EndpointSelector`): `matchAll` (the URL serves every
+ * shard) or a label `selector` over Shard labels; absent or `{}` means "one shard, matched by URL prefix".
+ */
+export const endpointSelectorSchema = z.looseObject({
+  matchAll: z.boolean().optional(),
+  selector: labelSelectorSchema.optional(),
+});
+/** Which shards an endpoint serves (kcp main only). */
+export type EndpointSelector = z.infer<typeof endpointSelectorSchema>;
+
+/** One `APIExportEndpointSlice.status.endpoints[]` item: `{ url, shards? }`. Unknown fields are kept. */
+export const sliceEndpointSchema = z.looseObject({
+  url: z.string(),
+  shards: endpointSelectorSchema.optional(),
+});
+/** One endpoint as kcp lists it in a slice: the virtual-workspace base URL and, on kcp main, `shards`. */
+export type SliceEndpoint = z.infer<typeof sliceEndpointSchema>;
+
+/** One legacy `APIExport.status.virtualWorkspaces[]` item: `{ url }`. Unknown fields are kept. */
+export const virtualWorkspaceSchema = z.looseObject({ url: z.string() });
+/** One legacy `APIExport.status.virtualWorkspaces[]` entry. */
+export type VirtualWorkspace = z.infer<typeof virtualWorkspaceSchema>;
+
+/** A list item that was skipped because it is not usable. */
+export interface InvalidEndpoint {
+  /** Position in the list as kcp returned it. */
+  index: number;
+  /** The item as received. */
+  value: unknown;
+  /** What is wrong, in plain words. */
+  problem: string;
+}
+
+/** The usable items of a URL list and the ones that were skipped. */
+export interface EndpointList<T> {
+  /** Valid items, in kcp's order. */
+  endpoints: T[];
+  /** Items that were skipped, with the reason. */
+  invalid: InvalidEndpoint[];
+}
+
+/**
+ * Says why `url` is not a usable virtual-workspace URL (not an absolute `http:`/`https:` URL with a host,
+ * or surrounded by whitespace), or `undefined` when it is fine.
+ */
+export function endpointUrlProblem(url: string): string | undefined {
+  const quoted = JSON.stringify(url);
+  if (url === '') return 'url is empty';
+  if (url.trim() !== url) return `url ${quoted} has leading or trailing whitespace`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `url ${quoted} is not an absolute URL`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return `url ${quoted} must use http or https, not ${parsed.protocol.slice(0, -1)}`;
+  }
+  if (parsed.hostname === '') return `url ${quoted} has no host`;
+  return undefined;
+}
+
+function itemProblem(value: unknown, withShards: boolean): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return `expected an object with a "url", got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`;
+  }
+  const url = (value as { url?: unknown }).url;
+  if (typeof url !== 'string') {
+    return url === undefined ? 'url is missing' : `url must be a string, got ${typeof url}`;
+  }
+  const urlProblem = endpointUrlProblem(url);
+  if (urlProblem !== undefined) return urlProblem;
+  if (!withShards) return undefined;
+  const shards = (value as { shards?: unknown }).shards;
+  if (shards === undefined) return undefined;
+  const parsed = endpointSelectorSchema.safeParse(shards);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = issue === undefined ? '' : ['shards', ...issue.path.map(String)].join('.');
+    return `${at === '' ? 'shards' : at} is malformed: ${issue?.message ?? 'invalid'}`;
+  }
+  if (parsed.data.matchAll === true && parsed.data.selector !== undefined) {
+    return 'shards.matchAll and shards.selector are mutually exclusive';
+  }
+  if (parsed.data.selector !== undefined) {
+    const p = labelSelectorProblem(parsed.data.selector);
+    if (p !== undefined) return `shards.selector is invalid: ${p}`;
+  }
+  return undefined;
+}
+
+/**
+ * Validates a raw URL list item by item: one bad item is reported in `invalid` and never fails the others.
+ * `raw` absent or `null` (kcp 0.27–0.29 write `"endpoints": null`) is an empty list; a non-array is one
+ * invalid entry at index -1.
+ */
+export function readEndpointItems<T>(
+  raw: unknown,
+  schema: z.ZodType<T>,
+  options: { withShards: boolean },
+): EndpointList<T> {
+  const out: EndpointList<T> = { endpoints: [], invalid: [] };
+  if (raw === undefined || raw === null) return out;
+  if (!Array.isArray(raw)) {
+    out.invalid.push({ index: -1, value: raw, problem: `expected a list, got ${typeof raw}` });
+    return out;
+  }
+  raw.forEach((value: unknown, index) => {
+    const problem = itemProblem(value, options.withShards);
+    const parsed = problem === undefined ? schema.safeParse(value) : undefined;
+    if (parsed?.success === true) out.endpoints.push(parsed.data);
+    else out.invalid.push({ index, value, problem: problem ?? 'item does not match the expected shape' });
+  });
+  return out;
+}
