@@ -14,6 +14,8 @@ export const DEFAULT_MIN_WATCH_TIMEOUT_SECONDS = 300;
 export const DEFAULT_INACTIVITY_SLACK_MS = 30_000;
 /** Time allowed for a list or watch request to receive response headers. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** A watch closed cleanly this soon with no event counts as a "very short watch" and backs off (client-go). */
+export const DEFAULT_VERY_SHORT_WATCH_MS = 1_000;
 
 /**
  * Watch timings and backoff. Every field is optional; defaults follow client-go's reflector.
@@ -36,6 +38,12 @@ export interface WatchTuning {
   inactivitySlackMs?: number | undefined;
   /** @default 30000 ({@link DEFAULT_CONNECT_TIMEOUT_MS}) */
   connectTimeoutMs?: number | undefined;
+  /**
+   * A watch that the server closes cleanly within this many ms without delivering any event is a
+   * "very short watch" (client-go `VeryShortWatchError`): the reflector backs off before re-watching.
+   * @default 1000 ({@link DEFAULT_VERY_SHORT_WATCH_MS})
+   */
+  veryShortWatchMs?: number | undefined;
   /** Source of randomness in [0, 1), for reproducible tests. @default Math.random */
   random?: (() => number) | undefined;
 }
@@ -54,6 +62,7 @@ export function resolveWatchTuning(tuning: WatchTuning = {}): ResolvedWatchTunin
     minWatchTimeoutSeconds: tuning.minWatchTimeoutSeconds ?? DEFAULT_MIN_WATCH_TIMEOUT_SECONDS,
     inactivitySlackMs: tuning.inactivitySlackMs ?? DEFAULT_INACTIVITY_SLACK_MS,
     connectTimeoutMs: tuning.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    veryShortWatchMs: tuning.veryShortWatchMs ?? DEFAULT_VERY_SHORT_WATCH_MS,
     random: tuning.random ?? Math.random,
   };
 }

@@ -1,0 +1,385 @@
+import { Subject, type Observable } from 'rxjs';
+import type { ClientStatus } from '../client-types.js';
+import {
+  type KcpError,
+  NetworkError,
+  TimeoutError,
+  isApiStatusError,
+  isDecodeError,
+  isKcpError,
+  isNetworkError,
+  isTimeoutError,
+} from '../errors.js';
+import type { ResourceDescriptor } from '../kcp/resource.js';
+import type { Transport, WatchItem } from '../http/types.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { Backoff } from './backoff.js';
+import {
+  type KubeObject,
+  type StoreDelta,
+  buildStore,
+  diffStores,
+  objectKey,
+  statusToError,
+} from './store.js';
+import { type ResolvedWatchTuning, type WatchTuning, resolveWatchTuning } from './tuning.js';
+
+/** Options of a {@link Reflector}. */
+export interface ReflectorOptions {
+  /** Kubernetes field selector, e.g. `metadata.name=x`. */
+  fieldSelector?: string | undefined;
+  /** Kubernetes label selector. */
+  labelSelector?: string | undefined;
+  /** Timings and backoff. @default client-go's defaults */
+  tuning?: WatchTuning | undefined;
+  /** Logging hook. @default silent */
+  logger?: Logger | undefined;
+  /** Clock in ms, for tests. @default Date.now */
+  now?: (() => number) | undefined;
+}
+
+/** What a {@link Reflector} reports, discriminated on `type`. */
+export type ReflectorEvent<T> =
+  /** A list completed: `items` is the whole, consistent store; `delta` compares it with the previous one. */
+  | { type: 'synced'; items: ReadonlyMap<string, T>; resourceVersion: string; delta: StoreDelta }
+  /** A watch event changed the store. */
+  | {
+      type: 'changed';
+      items: ReadonlyMap<string, T>;
+      resourceVersion: string;
+      event: 'ADDED' | 'MODIFIED' | 'DELETED';
+      key: string;
+      object: T;
+    }
+  /** A list failed in a way a consumer should show (401/403/404, bad data); retries continue. */
+  | { type: 'failed'; error: KcpError }
+  /** Something degraded but was handled (an undecodable watch line was skipped). */
+  | { type: 'diagnostic'; error: KcpError }
+  /** A connection lifecycle transition. */
+  | { type: 'status'; status: ClientStatus };
+
+type WatchOutcome =
+  | { kind: 'closed'; events: number; durationMs: number }
+  | { kind: 'rewatch'; error: KcpError }
+  | { kind: 'relist'; error: KcpError; reason: 'expired' | 'error' };
+
+/**
+ * True for a list failure a consumer should see as state (not just a retry): a 4xx other than
+ * 408/410/429 (e.g. 401/403 while RBAC propagates, 404 when the resource is not served), or a {@link DecodeError}.
+ */
+export function isReportableError(error: unknown): boolean {
+  if (isDecodeError(error)) return true;
+  if (!isApiStatusError(error)) return false;
+  return error.status >= 400 && error.status < 500 && ![408, 410, 429].includes(error.status);
+}
+
+function toKcpError(e: unknown): KcpError {
+  if (isKcpError(e)) return e;
+  return new NetworkError(`unexpected transport failure: ${e instanceof Error ? e.message : String(e)}`, {
+    cause: e,
+  });
+}
+
+function classify(error: KcpError): WatchOutcome {
+  if (isApiStatusError(error)) {
+    if (error.status === 410) return { kind: 'relist', error, reason: 'expired' };
+    if (error.status === 429) return { kind: 'rewatch', error };
+    return { kind: 'relist', error, reason: 'error' };
+  }
+  if (isNetworkError(error) || isTimeoutError(error) || isDecodeError(error))
+    return { kind: 'rewatch', error };
+  return { kind: 'relist', error, reason: 'error' };
+}
+
+/**
+ * Keeps a local copy of one collection in sync with the server by list + watch, like client-go's reflector:
+ * lists at `resourceVersion=0` first and at the last seen RV afterwards (`""` once that is expired), watches
+ * with bookmarks and a random `timeoutSeconds`, re-watches at once after a clean close, relists after 410,
+ * and retries every healable failure with jittered backoff. Never stops by itself; call {@link stop}.
+ *
+ * Store keys are `cluster|name` (cluster from the `kcp.io/cluster` annotation, else the requested cluster).
+ * Subscribe to {@link events$} before {@link start}.
+ */
+export class Reflector<T extends KubeObject> {
+  /** Store snapshots, deltas, failures and lifecycle transitions. Hot; completes on {@link stop}. */
+  readonly events$: Observable<ReflectorEvent<T>>;
+  private readonly subject = new Subject<ReflectorEvent<T>>();
+  private readonly tuning: ResolvedWatchTuning;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly backoff: Backoff;
+  private readonly controller = new AbortController();
+  private readonly resource: string;
+  private items: ReadonlyMap<string, T> = new Map();
+  private rv = '';
+  private synced = false;
+  private rvUnavailable = false;
+  private connected = false;
+  private started = false;
+  private stopped = false;
+  private loop: Promise<void> = Promise.resolve();
+  private sleepTimer: ReturnType<typeof setTimeout> | undefined;
+  private watchTimer: ReturnType<typeof setTimeout> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly desc: ResourceDescriptor<T>,
+    private readonly cluster: string,
+    private readonly options: ReflectorOptions = {},
+  ) {
+    this.events$ = this.subject.asObservable();
+    this.tuning = resolveWatchTuning(options.tuning);
+    this.logger = options.logger ?? silentLogger;
+    this.now = options.now ?? Date.now;
+    this.backoff = new Backoff(this.tuning);
+    this.resource = desc.group === '' ? desc.plural : `${desc.plural}.${desc.group}`;
+  }
+
+  /** The current store (an immutable snapshot; replaced, never mutated). */
+  get store(): ReadonlyMap<string, T> {
+    return this.items;
+  }
+
+  /** The last resourceVersion seen (list, event or bookmark). */
+  get resourceVersion(): string {
+    return this.rv;
+  }
+
+  /** True once the first list completed. */
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Starts the list/watch loop (idempotent; a stopped reflector cannot restart). */
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.loop = this.run().catch((e: unknown) => {
+      this.logger.error('reflector loop crashed', { ...this.ctx(), error: toKcpError(e).message });
+    });
+  }
+
+  /** Aborts the in-flight request, clears every timer and completes {@link events$}. Idempotent. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.controller.abort();
+    clearTimeout(this.sleepTimer);
+    clearTimeout(this.watchTimer);
+    this.sleepTimer = undefined;
+    this.watchTimer = undefined;
+    this.wake?.();
+    this.wake = undefined;
+    this.subject.complete();
+  }
+
+  /** Resolves once the loop has exited after {@link stop} (or at once if never started). */
+  join(): Promise<void> {
+    return this.loop;
+  }
+
+  /** Not a field read, so TypeScript does not narrow it across awaits. */
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private ctx(): Record<string, unknown> {
+    return { resource: this.resource, workspace: this.cluster };
+  }
+
+  private emit(event: ReflectorEvent<T>): void {
+    if (!this.stopped) this.subject.next(event);
+  }
+
+  private status(
+    s:
+      | { type: 'connecting' }
+      | { type: 'connected'; resourceVersion: string }
+      | { type: 'retrying'; attempt: number; delayMs: number; error: KcpError }
+      | { type: 'relisting'; reason: 'expired' | 'error' }
+      | { type: 'error'; error: KcpError },
+  ): void {
+    this.emit({ type: 'status', status: { ...s, resource: this.resource, workspace: this.cluster } });
+  }
+
+  private async run(): Promise<void> {
+    let needList = true;
+    let relist: 'expired' | 'error' | undefined;
+    while (!this.isStopped()) {
+      if (needList) {
+        if (relist === undefined) this.status({ type: 'connecting' });
+        else this.status({ type: 'relisting', reason: relist });
+        try {
+          await this.list();
+          needList = false;
+          relist = undefined;
+        } catch (e) {
+          if (this.isStopped()) return;
+          const error = toKcpError(e);
+          if (isReportableError(error)) {
+            this.logger.warn(`list failed: ${error.message}`, this.ctx());
+            this.emit({ type: 'failed', error });
+            this.status({ type: 'error', error });
+          }
+          await this.sleepBackoff(error);
+          continue;
+        }
+      }
+      const outcome = await this.watchOnce();
+      if (this.isStopped()) return;
+      if (outcome.kind === 'closed') {
+        if (outcome.events > 0 || outcome.durationMs >= this.tuning.veryShortWatchMs) continue;
+        this.connected = false;
+        const error = new NetworkError(
+          `very short watch: closed after ${outcome.durationMs} ms without any event`,
+        );
+        await this.sleepBackoff(error);
+        continue;
+      }
+      this.connected = false;
+      await this.sleepBackoff(outcome.error);
+      if (outcome.kind === 'relist') {
+        needList = true;
+        relist = outcome.reason;
+      }
+    }
+  }
+
+  private async list(): Promise<void> {
+    const base = {
+      fieldSelector: this.options.fieldSelector,
+      labelSelector: this.options.labelSelector,
+      signal: this.controller.signal,
+    };
+    const rv = !this.synced ? '0' : this.rvUnavailable ? '' : this.rv;
+    let result;
+    try {
+      result = await this.transport.list(this.desc, this.cluster, { ...base, resourceVersion: rv });
+    } catch (e) {
+      if (rv === '' || !isApiStatusError(e) || e.status !== 410) throw e;
+      this.rvUnavailable = true;
+      this.logger.info(`resourceVersion ${rv} expired; listing the latest state`, this.ctx());
+      result = await this.transport.list(this.desc, this.cluster, { ...base, resourceVersion: '' });
+    }
+    if (this.stopped) return;
+    this.rvUnavailable = false;
+    const next = buildStore(result.items, this.cluster);
+    const delta = diffStores(this.items, next);
+    this.items = next;
+    this.rv = result.resourceVersion;
+    this.synced = true;
+    this.logger.debug('listed', { ...this.ctx(), resourceVersion: this.rv, items: next.size });
+    this.emit({ type: 'synced', items: next, resourceVersion: this.rv, delta });
+  }
+
+  private async watchOnce(): Promise<WatchOutcome> {
+    const t = this.tuning;
+    const min = t.minWatchTimeoutSeconds;
+    const raw = min + t.random() * min;
+    const timeoutSeconds = min >= 1 ? Math.floor(raw) : raw;
+    const inactivityTimeoutMs = Math.round(timeoutSeconds * 1000 + t.inactivitySlackMs);
+    // Per-watch controller: aborted by stop() and by our own deadline (a server that never closes the watch).
+    const ctrl = new AbortController();
+    const onStop = (): void => {
+      ctrl.abort();
+    };
+    this.controller.signal.addEventListener('abort', onStop, { once: true });
+    const deadlineMs = t.connectTimeoutMs + inactivityTimeoutMs;
+    const deadlineState = { timedOut: false };
+    this.watchTimer = setTimeout(() => {
+      this.watchTimer = undefined;
+      deadlineState.timedOut = true;
+      ctrl.abort();
+    }, deadlineMs);
+    const startedAt = this.now();
+    let events = 0;
+    const fail = (e: unknown): WatchOutcome =>
+      classify(
+        deadlineState.timedOut
+          ? new TimeoutError(`watch exceeded its ${deadlineMs} ms deadline`, deadlineMs, { cause: e })
+          : toKcpError(e),
+      );
+    try {
+      if (!this.connected) this.status({ type: 'connecting' });
+      const stream = await this.transport.watch(this.desc, this.cluster, {
+        fieldSelector: this.options.fieldSelector,
+        labelSelector: this.options.labelSelector,
+        resourceVersion: this.rv,
+        timeoutSeconds,
+        allowWatchBookmarks: true,
+        connectTimeoutMs: t.connectTimeoutMs,
+        inactivityTimeoutMs,
+        signal: ctrl.signal,
+      });
+      if (!this.connected && !this.stopped) {
+        this.connected = true;
+        this.status({ type: 'connected', resourceVersion: this.rv });
+      }
+      for await (const item of stream) {
+        if (this.stopped) break;
+        events += 1;
+        const error = this.apply(item);
+        if (error !== undefined) return classify(error);
+      }
+      if (deadlineState.timedOut) return fail(undefined);
+      return { kind: 'closed', events, durationMs: this.now() - startedAt };
+    } catch (e) {
+      return fail(e);
+    } finally {
+      clearTimeout(this.watchTimer);
+      this.watchTimer = undefined;
+      this.controller.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  /** Applies one watch item to the store; returns the error an ERROR event carries. */
+  private apply(item: WatchItem<T>): KcpError | undefined {
+    switch (item.type) {
+      case 'BOOKMARK':
+        if (item.resourceVersion !== '') this.rv = item.resourceVersion;
+        return undefined;
+      case 'ERROR':
+        return statusToError(item.status, this.transport.url(this.desc, this.cluster));
+      case 'DECODE_ERROR':
+        this.logger.warn(`skipped an undecodable watch event: ${item.error.message}`, this.ctx());
+        this.emit({ type: 'diagnostic', error: item.error });
+        this.status({ type: 'error', error: item.error });
+        return undefined;
+      default: {
+        const key = objectKey(item.object, this.cluster);
+        const rv = item.object.metadata.resourceVersion;
+        if (rv !== undefined && rv !== '') this.rv = rv;
+        if (item.type === 'DELETED' && !this.items.has(key)) return undefined;
+        const next = new Map(this.items);
+        if (item.type === 'DELETED') next.delete(key);
+        else next.set(key, item.object);
+        this.items = next;
+        this.emit({
+          type: 'changed',
+          items: next,
+          resourceVersion: this.rv,
+          event: item.type,
+          key,
+          object: item.object,
+        });
+        return undefined;
+      }
+    }
+  }
+
+  private async sleepBackoff(error: KcpError): Promise<void> {
+    if (this.stopped) return;
+    const { delayMs, attempt } = this.backoff.next(this.now(), error);
+    this.logger.warn(`retrying in ${delayMs} ms (attempt ${attempt}): ${error.message}`, this.ctx());
+    this.status({ type: 'retrying', attempt, delayMs, error });
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      this.sleepTimer = setTimeout(() => {
+        this.sleepTimer = undefined;
+        this.wake = undefined;
+        resolve();
+      }, delayMs);
+    });
+  }
+}
