@@ -1,0 +1,243 @@
+import {
+  AbortError,
+  ApiStatusError,
+  isKcpError,
+  NetworkError,
+  TimeoutError,
+  type KcpError,
+  type StatusDetails,
+} from '../errors.js';
+import { statusSchema, type Status } from '../kcp/meta.js';
+import { redactText } from '../redact.js';
+
+/** The request an error is about (never headers or credentials). */
+export interface RequestInfo {
+  /** HTTP method, upper case. */
+  method: string;
+  /** Full request URL. */
+  url: string;
+}
+
+const REASONS: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+/** The Kubernetes reason for an HTTP status code when the server sent none (client-go's `reasonForCode`). */
+export function reasonForStatus(code: number): string {
+  return REASONS[code] ?? (code >= 500 ? 'InternalError' : 'Unknown');
+}
+
+/**
+ * Parses a `Retry-After` header: delta seconds or an HTTP-date. Returns whole seconds (≥ 0) or undefined.
+ */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  if (!/[a-z]/i.test(v)) return undefined;
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** A URL safe to show: no user-info. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** A short, single-line, redacted excerpt of a non-JSON body (HTML tags stripped). */
+export function excerpt(body: string, max = 160): string {
+  const text = body
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return redactText(cut);
+}
+
+function parseStatus(body: string): Status | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const parsed = statusSchema.safeParse(json);
+  if (!parsed.success) return undefined;
+  const s = parsed.data;
+  return s.kind === 'Status' || s.message !== undefined || s.reason !== undefined ? s : undefined;
+}
+
+/** Builds the {@link ApiStatusError} for a non-2xx answer from its (text) body and headers. */
+export function statusError(
+  req: RequestInfo,
+  status: number,
+  body: string,
+  headers: { retryAfter?: string | undefined } = {},
+): ApiStatusError {
+  const s = parseStatus(body);
+  const reason = s?.reason !== undefined && s.reason !== '' ? s.reason : reasonForStatus(status);
+  let detail: string;
+  if (s !== undefined) {
+    detail = s.message ?? '';
+    const causes = s.details?.causes ?? [];
+    if (causes.length > 0) {
+      const list = causes
+        .map((c) => [c.field, c.message ?? c.reason].filter((x) => x !== undefined && x !== '').join(': '))
+        .filter((x) => x !== '')
+        .join('; ');
+      if (list !== '' && !detail.includes(list)) detail = detail === '' ? list : `${detail} (${list})`;
+    }
+  } else {
+    const text = excerpt(body);
+    detail = text === '' ? 'empty response body' : `unexpected non-Status response: ${text}`;
+  }
+  const retryAfterSeconds = parseRetryAfter(headers.retryAfter) ?? s?.details?.retryAfterSeconds;
+  const url = displayUrl(req.url);
+  let message = `${req.method} ${url}: ${status} ${reason}`;
+  if (detail !== '') message += `: ${detail}`;
+  if (retryAfterSeconds !== undefined && (status === 429 || status === 503)) {
+    message += ` (retry after ${retryAfterSeconds}s)`;
+  }
+  const details: StatusDetails | undefined = s?.details;
+  return new ApiStatusError(message, {
+    status,
+    reason,
+    details,
+    method: req.method,
+    url,
+    retryAfterSeconds,
+  });
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+]);
+
+const NETWORK_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (is the server running and the address right?)',
+  ECONNRESET: 'connection reset by the server or a proxy',
+  ENOTFOUND: 'host not found (DNS lookup failed)',
+  EAI_AGAIN: 'temporary DNS failure',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EPIPE: 'connection closed while sending',
+  ETIMEDOUT: 'connection timed out',
+  ERR_STREAM_PREMATURE_CLOSE: 'connection closed before the response was complete',
+};
+
+interface ErrorLike {
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  name?: unknown;
+}
+
+function errorCode(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && typeof cur === 'object' && cur !== null; i++) {
+    const code = (cur as ErrorLike).code;
+    if (typeof code === 'string' && code !== 'ERR_BAD_RESPONSE' && code !== 'ERR_BAD_REQUEST') return code;
+    cur = (cur as ErrorLike).cause;
+  }
+  return undefined;
+}
+
+function innerKcpError(e: unknown): KcpError | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && typeof cur === 'object' && cur !== null; i++) {
+    if (isKcpError(cur)) return cur;
+    cur = (cur as ErrorLike).cause;
+  }
+  return undefined;
+}
+
+/** A plain, redacted stand-in for an error, so no request config or headers travel along as `cause`. */
+export function safeCause(e: unknown): Error {
+  const src = e as ErrorLike;
+  const msg = typeof src.message === 'string' ? src.message : String(e);
+  const out = new Error(redactText(msg));
+  if (typeof src.name === 'string') out.name = src.name;
+  const code = errorCode(e);
+  if (code !== undefined) Object.assign(out, { code });
+  return out;
+}
+
+/** Options for {@link mapRequestError}. */
+export interface MapErrorOptions {
+  /** The caller's signal; when aborted, any failure becomes `AbortError`. */
+  signal?: AbortSignal | undefined;
+  /** The request timeout in ms, for the `TimeoutError`. */
+  timeoutMs?: number | undefined;
+}
+
+/**
+ * Maps anything a request can throw (axios errors, socket errors, TLS errors, aborts) to a {@link KcpError}.
+ * The result never references the request configuration or its headers.
+ */
+export function mapRequestError(e: unknown, req: RequestInfo, options: MapErrorOptions = {}): KcpError {
+  const where = `${req.method} ${displayUrl(req.url)}`;
+  const inner = innerKcpError(e);
+  if (options.signal?.aborted === true) {
+    return inner?.name === 'AbortError' ? inner : new AbortError(`${where}: aborted`);
+  }
+  if (inner !== undefined) return inner;
+  const code = errorCode(e);
+  const name = (e as ErrorLike | null)?.name;
+  if (code === 'ERR_CANCELED' || name === 'CanceledError' || name === 'AbortError') {
+    return new AbortError(`${where}: aborted`);
+  }
+  if (code === 'ECONNABORTED' || (code === 'ETIMEDOUT' && options.timeoutMs !== undefined)) {
+    const ms = options.timeoutMs ?? 0;
+    return new TimeoutError(`${where}: no response within ${ms} ms`, ms, { cause: safeCause(e) });
+  }
+  if (
+    code !== undefined &&
+    (TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_'))
+  ) {
+    return new NetworkError(
+      `${where}: TLS error ${code}: the server certificate is not trusted or does not match the host. ` +
+        'Set certificate-authority (or certificate-authority-data) to the CA that signed it, or, for testing only, insecure-skip-tls-verify.',
+      { cause: safeCause(e) },
+    );
+  }
+  const text = code === undefined ? undefined : NETWORK_TEXT[code];
+  const msg = (e as ErrorLike | null)?.message;
+  const fallback = typeof msg === 'string' && msg !== '' ? msg : 'request failed';
+  return new NetworkError(`${where}: ${text ?? fallback}${code !== undefined ? ` (${code})` : ''}`, {
+    cause: safeCause(e),
+  });
+}

@@ -1,0 +1,88 @@
+import type { Readable } from 'node:stream';
+import { AbortError, TimeoutError } from '../errors.js';
+import { displayUrl, mapRequestError, type RequestInfo } from './errors.js';
+import type { WatchItem } from './types.js';
+import type { WatchDecoder } from './watch-decoder.js';
+
+/** Upper bound of an error body read from a stream. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** Something that can be destroyed (the response stream, the client request). */
+interface Destroyable {
+  destroy(error?: Error): unknown;
+}
+
+/** Reads at most `max` bytes of a stream as UTF-8 text, then destroys it. Never rejects. */
+export async function readCapped(stream: Readable, max: number = MAX_ERROR_BODY_BYTES): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      chunks.push(buf);
+      size += buf.length;
+      if (size >= max) break;
+    }
+  } catch {
+    // A broken error body still yields what arrived.
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
+
+/** Options of {@link iterateWatch}. */
+export interface IterateOptions {
+  /** The request, for error messages. */
+  info: RequestInfo;
+  /** The caller's signal; aborting destroys the stream and the iteration throws `AbortError`. */
+  signal?: AbortSignal | undefined;
+  /** Fail with `TimeoutError` when no chunk arrives for this many ms while waiting for one. */
+  inactivityTimeoutMs?: number | undefined;
+  /** The underlying request, destroyed together with the stream. */
+  request?: Destroyable | undefined;
+}
+
+/**
+ * Iterates a watch response stream through a {@link WatchDecoder}. Ending the iteration early, aborting the
+ * signal, or the inactivity timer destroys the stream (and so the socket).
+ */
+export async function* iterateWatch<T>(
+  stream: Readable,
+  decoder: WatchDecoder<T>,
+  options: IterateOptions,
+): AsyncGenerator<WatchItem<T>, void, undefined> {
+  const { signal, info, inactivityTimeoutMs: idle } = options;
+  const where = `${info.method} ${displayUrl(info.url)}`;
+  const onAbort = (): void => {
+    stream.destroy(new AbortError(`${where}: watch aborted`));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const it = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  try {
+    if (signal?.aborted === true) throw new AbortError(`${where}: watch aborted`);
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      if (idle !== undefined && idle > 0) {
+        timer = setTimeout(() => {
+          stream.destroy(new TimeoutError(`${where}: no data for ${idle} ms, closing the watch`, idle));
+        }, idle);
+      }
+      let next: IteratorResult<Buffer | string>;
+      try {
+        next = await it.next();
+      } finally {
+        clearTimeout(timer);
+      }
+      if (next.done === true) break;
+      yield* decoder.feed(next.value);
+    }
+    yield* decoder.end();
+  } catch (e) {
+    throw mapRequestError(e, info, { signal });
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    stream.destroy();
+    options.request?.destroy();
+  }
+}
