@@ -87,9 +87,9 @@ export const APIEXPORTS_V1ALPHA2: ResourceDescriptor<APIExportV1alpha2> = {
  * Reads the legacy `status.virtualWorkspaces`, validating each item on its own (absolute http(s) URL with a
  * host). Invalid items are returned in `invalid`; missing or `null` gives an empty list.
  */
-export function readVirtualWorkspaces(
-  exp: { status?: APIExportStatus | undefined },
-): EndpointList<VirtualWorkspace> {
+export function readVirtualWorkspaces(exp: {
+  status?: APIExportStatus | undefined;
+}): EndpointList<VirtualWorkspace> {
   return readEndpointItems(exp.status?.virtualWorkspaces, virtualWorkspaceSchema, { withShards: false });
 }
 
