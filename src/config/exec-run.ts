@@ -1,0 +1,237 @@
+/**
+ * Running one exec credential plugin (`client.authentication.k8s.io/v1` and `v1beta1`), as client-go's
+ * `plugin/pkg/client/auth/exec` does: environment merged over the process's, `KUBERNETES_EXEC_INFO`,
+ * stdin inherited only in interactive mode, stdout parsed as an `ExecCredential`.
+ */
+import { spawn } from 'node:child_process';
+import { basename } from 'node:path';
+import { z } from 'zod';
+import { ExecCredentialError } from '../errors.js';
+import { registerSecret } from '../redact.js';
+
+/** The exec credential API versions this client speaks. */
+export const EXEC_API_VERSIONS = [
+  'client.authentication.k8s.io/v1',
+  'client.authentication.k8s.io/v1beta1',
+] as const;
+
+/** One of {@link EXEC_API_VERSIONS}. */
+export type ExecApiVersion = (typeof EXEC_API_VERSIONS)[number];
+
+/** Cluster information passed to the plugin when `provideClusterInfo` is true. */
+export interface ExecClusterInfo {
+  server: string;
+  'tls-server-name'?: string | undefined;
+  'insecure-skip-tls-verify'?: boolean | undefined;
+  /** Base64 of the PEM CA bundle. */
+  'certificate-authority-data'?: string | undefined;
+  'proxy-url'?: string | undefined;
+  'disable-compression'?: boolean | undefined;
+  /** The cluster's `extensions[client.authentication.k8s.io/exec]`. */
+  config?: unknown;
+}
+
+/** A validated exec plugin configuration with paths already resolved. */
+export interface ExecPluginConfig {
+  /** Command (resolved against the kubeconfig's directory when it contains a path separator). */
+  command: string;
+  args: string[];
+  /** Extra environment, applied over `process.env`. */
+  env: Array<{ name: string; value: string }>;
+  apiVersion: ExecApiVersion;
+  interactiveMode: 'Never' | 'IfAvailable' | 'Always';
+  installHint?: string | undefined;
+  /** Present when `provideClusterInfo` is true. */
+  cluster?: ExecClusterInfo | undefined;
+}
+
+/** Runtime knobs of one plugin run. */
+export interface ExecRunOptions {
+  /** Kill the plugin after this long. */
+  timeoutMs: number;
+  /** Whether our stdin is a terminal. @default `process.stdin.isTTY` */
+  isTTY?: (() => boolean) | undefined;
+  /** Base environment. @default process.env */
+  baseEnv?: NodeJS.ProcessEnv | undefined;
+}
+
+/** What a plugin returned. */
+export interface ExecCredentialResult {
+  token?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+  /** Expiry in epoch ms; undefined means "valid until the server says 401". */
+  expiresAt?: number | undefined;
+}
+
+const credentialSchema = z.looseObject({
+  apiVersion: z.string(),
+  kind: z.literal('ExecCredential').optional(),
+  status: z
+    .looseObject({
+      token: z.string().optional(),
+      clientCertificateData: z.string().optional(),
+      clientKeyData: z.string().optional(),
+      expirationTimestamp: z.string().optional(),
+    })
+    .nullish(),
+});
+
+const MAX_STDOUT = 1 << 20;
+const MAX_STDERR = 16 << 10;
+
+/** The last `lines` lines of `text`, trimmed. */
+function tail(text: string, lines = 10): string | undefined {
+  const all = text.trimEnd().split(/\r?\n/);
+  const out = all.slice(-lines).join('\n').trim();
+  return out === '' ? undefined : out;
+}
+
+/** Decides whether the plugin gets our stdin. @throws ExecCredentialError for `Always` without a TTY. */
+export function isInteractive(config: ExecPluginConfig, isTTY: () => boolean): boolean {
+  if (config.interactiveMode === 'Never') return false;
+  const tty = isTTY();
+  if (config.interactiveMode === 'Always' && !tty) {
+    throw new ExecCredentialError(
+      `exec plugin "${basename(config.command)}" needs an interactive terminal (interactiveMode: Always), but standard input is not a terminal`,
+      { command: basename(config.command) },
+    );
+  }
+  return tty;
+}
+
+function parseOutput(stdout: string, config: ExecPluginConfig, name: string): ExecCredentialResult {
+  const fail = (why: string): ExecCredentialError =>
+    new ExecCredentialError(`exec plugin "${name}" returned an invalid ExecCredential: ${why}`, {
+      command: name,
+      exitCode: 0,
+    });
+  let json: unknown;
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    throw fail('standard output is not JSON');
+  }
+  const parsed = credentialSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw fail(`field ${issue?.path.join('.') ?? '?'} has the wrong type or is missing`);
+  }
+  const cred = parsed.data;
+  if (cred.apiVersion !== config.apiVersion) {
+    throw fail(`apiVersion is "${cred.apiVersion}" but the kubeconfig asks for "${config.apiVersion}"`);
+  }
+  const status = cred.status;
+  if (status == null) throw fail('it has no status');
+  const { token, clientCertificateData: cert, clientKeyData: key } = status;
+  registerSecret(token);
+  if (key !== undefined) registerSecret(key);
+  if ((cert === undefined || cert === '') !== (key === undefined || key === '')) {
+    throw fail('status.clientCertificateData and status.clientKeyData must be set together');
+  }
+  if ((token === undefined || token === '') && (cert === undefined || cert === '')) {
+    throw fail('status has neither a token nor a client certificate and key');
+  }
+  let expiresAt: number | undefined;
+  if (status.expirationTimestamp !== undefined && status.expirationTimestamp !== '') {
+    expiresAt = Date.parse(status.expirationTimestamp);
+    if (Number.isNaN(expiresAt)) throw fail('status.expirationTimestamp is not an RFC 3339 time');
+  }
+  return {
+    token: token === '' ? undefined : token,
+    cert: cert === '' ? undefined : cert,
+    key: key === '' ? undefined : key,
+    expiresAt,
+  };
+}
+
+/**
+ * Runs the plugin once and returns its credential.
+ * @throws ExecCredentialError with the command's base name, exit code and redacted stderr tail (never stdout).
+ */
+export function runExecPlugin(
+  config: ExecPluginConfig,
+  options: ExecRunOptions,
+): Promise<ExecCredentialResult> {
+  const name = basename(config.command);
+  const isTTY = options.isTTY ?? (() => process.stdin.isTTY);
+  let interactive: boolean;
+  try {
+    interactive = isInteractive(config, isTTY);
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+  }
+  const env: NodeJS.ProcessEnv = { ...(options.baseEnv ?? process.env) };
+  for (const { name: k, value } of config.env) env[k] = value;
+  const spec: Record<string, unknown> = { interactive };
+  if (config.cluster !== undefined) spec['cluster'] = config.cluster;
+  env['KUBERNETES_EXEC_INFO'] = JSON.stringify({
+    apiVersion: config.apiVersion,
+    kind: 'ExecCredential',
+    spec,
+  });
+
+  return new Promise<ExecCredentialResult>((resolvePromise, rejectPromise) => {
+    let settled = false;
+    let stdout = '';
+    let stderr = '';
+    const child = spawn(config.command, config.args, {
+      env,
+      stdio: [interactive ? 'inherit' : 'ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    const finish = (err: Error | undefined, value?: ExecCredentialResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err !== undefined) rejectPromise(err);
+      else if (value !== undefined) resolvePromise(value);
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      finish(
+        new ExecCredentialError(
+          `exec plugin "${name}" did not finish within ${options.timeoutMs} ms and was stopped`,
+          { command: name, stderrTail: tail(stderr) },
+        ),
+      );
+    }, options.timeoutMs);
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      if (stdout.length < MAX_STDOUT) stdout += chunk;
+    });
+    child.stderr.on('data', (chunk: string) => {
+      if (interactive) process.stderr.write(chunk);
+      stderr = (stderr + chunk).slice(-MAX_STDERR);
+    });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      const hint = config.installHint === undefined ? '' : `\n${config.installHint.trim()}`;
+      const why =
+        e.code === 'ENOENT'
+          ? 'was not found (is it installed and on PATH?)'
+          : e.code === 'EACCES'
+            ? 'is not executable (permission denied)'
+            : `could not be started (${e.code ?? e.message})`;
+      finish(new ExecCredentialError(`exec plugin "${name}" ${why}${hint}`, { command: name }, { cause: e }));
+    });
+    child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      if (code !== 0) {
+        const stderrTail = tail(stderr);
+        const how = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`;
+        finish(
+          new ExecCredentialError(
+            `exec plugin "${name}" ${how}${stderrTail === undefined ? '' : `: ${stderrTail}`}`,
+            { command: name, exitCode: code ?? undefined, stderrTail },
+          ),
+        );
+        return;
+      }
+      try {
+        finish(undefined, parseOutput(stdout, config, name));
+      } catch (e) {
+        finish(e as Error);
+      }
+    });
+  });
+}

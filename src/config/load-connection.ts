@@ -1,0 +1,257 @@
+/**
+ * From kubeconfig + explicit options to a {@link Connection}, picking cluster, user and context the way
+ * kubectl does. Synchronous: files are read now, exec plugins run lazily on the first request.
+ */
+import { KubeconfigError } from '../errors.js';
+import { registerSecret } from '../redact.js';
+import {
+  anonymousCredentials,
+  staticTokenCredentials,
+  type Connection,
+  type CredentialProvider,
+  type TlsConfig,
+} from './connection.js';
+import { buildUserCredentials } from './user-credentials.js';
+import { loadKubeconfig, type KubeconfigEntry, type KubeconfigEnv, type MergedKubeconfig } from './merge.js';
+import { fieldError, readPem } from './material.js';
+import type { KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './schema.js';
+import { splitServerUrl } from './server-url.js';
+
+/** Connection-related options of `createClient`; explicit fields override the kubeconfig. */
+export interface ConnectionOptions {
+  /** Kubeconfig path or parsed object. @default `$KUBECONFIG` files merged, then `~/.kube/config` */
+  kubeconfig?: string | Record<string, unknown> | undefined;
+  /** Context name. @default the kubeconfig's `current-context` */
+  context?: string | undefined;
+  /** Server URL; may end in `/clusters/<workspace>`. */
+  server?: string | undefined;
+  /** Bearer token; replaces the kubeconfig user's token, basic auth and exec plugin. */
+  token?: string | undefined;
+  /** PEM CA bundle; replaces the cluster's CA and `insecure-skip-tls-verify`. */
+  ca?: string | undefined;
+  /** PEM client certificate (with `key`). */
+  cert?: string | undefined;
+  /** PEM client key (with `cert`). */
+  key?: string | undefined;
+  /** Skip TLS verification (drops any CA). @default false */
+  insecureSkipTlsVerify?: boolean | undefined;
+  /** TLS server name for SNI and verification. */
+  tlsServerName?: string | undefined;
+  /** How often a `tokenFile` is re-read, in ms. @default 60000 */
+  tokenFilePeriodMs?: number | undefined;
+  /** Exec plugin timeout in ms. @default 60000 (300000 when the plugin gets the terminal) */
+  execTimeoutMs?: number | undefined;
+  /** Refresh exec credentials this long before they expire, in ms. @default 10000 */
+  execExpirySkewMs?: number | undefined;
+}
+
+/** The result of {@link loadConnection}. */
+export interface LoadedConfig {
+  /** Server, TLS, proxy and credentials. */
+  connection: Connection;
+  /** The context used, when a kubeconfig context was used. */
+  contextName?: string | undefined;
+  /** The kubeconfig cluster entry used. */
+  clusterName?: string | undefined;
+  /** The kubeconfig user entry used. */
+  userName?: string | undefined;
+  /** The context's namespace. */
+  namespace?: string | undefined;
+  /** Workspace from the server URL's `/clusters/<x>` segment. */
+  workspace?: string | undefined;
+  /** Kubeconfig files read, in precedence order. */
+  sourceFiles: string[];
+}
+
+function available(map: Map<string, unknown>): string {
+  const names = [...map.keys()].sort();
+  return names.length === 0 ? 'none are defined' : `available: ${names.join(', ')}`;
+}
+
+function describeFiles(merged: MergedKubeconfig): string {
+  if (merged.files.length > 0) return merged.files.join(', ');
+  return merged.missing.length > 0
+    ? `no file found (looked for ${merged.missing.join(', ')})`
+    : 'the kubeconfig object';
+}
+
+function pickContext(
+  merged: MergedKubeconfig,
+  explicit: string | undefined,
+): KubeconfigEntry<KubeconfigContext> | undefined {
+  const name = explicit ?? merged.currentContext;
+  if (name === undefined || name === '') return undefined;
+  const ctx = merged.contexts.get(name);
+  if (ctx !== undefined) return ctx;
+  const origin =
+    explicit === undefined
+      ? `current-context of ${merged.currentContextFile ?? 'the kubeconfig object'}`
+      : 'option "context"';
+  throw new KubeconfigError(
+    `Context "${name}" (${origin}) is not defined in ${describeFiles(merged)}; ${available(merged.contexts)}`,
+    explicit === undefined
+      ? { file: merged.currentContextFile, field: 'current-context' }
+      : { field: 'context' },
+  );
+}
+
+function lookup<T>(
+  map: Map<string, KubeconfigEntry<T>>,
+  ctx: KubeconfigEntry<KubeconfigContext>,
+  key: 'cluster' | 'user',
+  merged: MergedKubeconfig,
+): KubeconfigEntry<T> | undefined {
+  const name = ctx.value[key];
+  if (name === undefined || name === '') return undefined;
+  const entry = map.get(name);
+  if (entry !== undefined) return entry;
+  throw fieldError(
+    ctx,
+    key,
+    `Context "${ctx.name}" names ${key} "${name}", which is not defined in ${describeFiles(merged)}; ${available(map)}`,
+  );
+}
+
+function normaliseServer(server: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `https://${server}`;
+}
+
+function clusterTls(
+  cluster: KubeconfigEntry<KubeconfigCluster> | undefined,
+  options: ConnectionOptions,
+): TlsConfig {
+  const override = options.insecureSkipTlsVerify === true || options.ca !== undefined;
+  const insecure = override
+    ? options.insecureSkipTlsVerify === true
+    : cluster?.value['insecure-skip-tls-verify'] === true;
+  const ca = override
+    ? options.ca
+    : cluster === undefined
+      ? undefined
+      : readPem(cluster, 'certificate-authority', 'certificate');
+  if (insecure && ca !== undefined) {
+    if (override || cluster === undefined) {
+      throw new KubeconfigError('Options "ca" and "insecureSkipTlsVerify" cannot both be set', {
+        field: 'ca',
+      });
+    }
+    throw fieldError(
+      cluster,
+      'insecure-skip-tls-verify',
+      'insecure-skip-tls-verify cannot be combined with a certificate authority',
+    );
+  }
+  const serverName = options.tlsServerName ?? cluster?.value['tls-server-name'];
+  return {
+    ca,
+    insecureSkipTlsVerify: insecure,
+    serverName: serverName === '' ? undefined : serverName,
+  };
+}
+
+function proxyUrl(cluster: KubeconfigEntry<KubeconfigCluster> | undefined): string | undefined {
+  const value = cluster?.value['proxy-url'];
+  if (cluster === undefined || value === undefined || value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (e) {
+    throw fieldError(cluster, 'proxy-url', `proxy-url "${value}" is not a URL`, e);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw fieldError(
+      cluster,
+      'proxy-url',
+      `proxy-url scheme "${url.protocol}" is not supported (use http: or https:)`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Loads the kubeconfig (unless only `server` is given and none exists) and builds the connection for the
+ * chosen context. Explicit options override the kubeconfig like kubectl's flags do.
+ * @throws KubeconfigError naming the file and field for every configuration problem.
+ */
+export function loadConnection(
+  options: ConnectionOptions = {},
+  env: KubeconfigEnv = process.env,
+): LoadedConfig {
+  const merged = loadKubeconfig(options.kubeconfig, env);
+  const ctx = pickContext(merged, options.context);
+  const cluster = ctx === undefined ? undefined : lookup(merged.clusters, ctx, 'cluster', merged);
+  const user = ctx === undefined ? undefined : lookup<KubeconfigUser>(merged.users, ctx, 'user', merged);
+
+  const rawServer = options.server ?? cluster?.value.server;
+  if (rawServer === undefined || rawServer === '') {
+    const why =
+      cluster !== undefined
+        ? `cluster "${cluster.name}" has no server (${cluster.field}.server in ${cluster.file ?? 'the kubeconfig object'})`
+        : ctx !== undefined
+          ? `context "${ctx.name}" names no cluster`
+          : merged.files.length === 0 && typeof options.kubeconfig !== 'object'
+            ? `no kubeconfig found (${describeFiles(merged)}); set KUBECONFIG, pass "kubeconfig", or pass "server"`
+            : `no context selected in ${describeFiles(merged)}; pass "context" (${available(merged.contexts)})`;
+    throw new KubeconfigError(`No server to connect to: ${why}`, {
+      file: cluster?.file ?? merged.files[0],
+      field: cluster === undefined ? undefined : `${cluster.field}.server`,
+    });
+  }
+  const server = normaliseServer(rawServer);
+  let workspace: string | undefined;
+  try {
+    workspace = splitServerUrl(server).workspace;
+  } catch (e) {
+    const msg = `server "${rawServer}" is not a valid URL: ${(e as Error).message}`;
+    if (options.server !== undefined || cluster === undefined) {
+      throw new KubeconfigError(`Option ${msg}`, { field: 'server' }, { cause: e });
+    }
+    throw fieldError(cluster, 'server', msg.charAt(0).toUpperCase() + msg.slice(1), e);
+  }
+
+  const tls = clusterTls(cluster, options);
+  let credentials: CredentialProvider = anonymousCredentials;
+  if (user !== undefined) {
+    const built = buildUserCredentials(user, {
+      server,
+      tls,
+      cluster,
+      skipAuth: options.token !== undefined,
+      tokenFilePeriodMs: options.tokenFilePeriodMs,
+      execTimeoutMs: options.execTimeoutMs,
+      execExpirySkewMs: options.execExpirySkewMs,
+    });
+    credentials = built.credentials;
+    tls.cert = built.cert;
+    tls.key = built.key;
+  }
+  if (options.token !== undefined) {
+    registerSecret(options.token);
+    credentials = staticTokenCredentials(options.token);
+  }
+  if (options.cert !== undefined || options.key !== undefined) {
+    if (options.cert === undefined || options.key === undefined) {
+      throw new KubeconfigError('Options "cert" and "key" must be given together', {
+        field: options.cert === undefined ? 'cert' : 'key',
+      });
+    }
+    registerSecret(options.key);
+    tls.cert = options.cert;
+    tls.key = options.key;
+  }
+
+  const label = ctx?.name ?? cluster?.name ?? new URL(server).host;
+  const connection: Connection = { server, tls, credentials, label };
+  const proxy = proxyUrl(cluster);
+  if (proxy !== undefined) connection.proxyUrl = proxy;
+  const namespace = ctx?.value.namespace;
+  return {
+    connection,
+    contextName: ctx?.name,
+    clusterName: cluster?.name,
+    userName: user?.name,
+    namespace: namespace === '' ? undefined : namespace,
+    workspace,
+    sourceFiles: [...merged.files],
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Reading PEM material named by a kubeconfig entry: `<field>-data` (base64, wins) or `<field>` (a file).
+ * Errors name the kubeconfig file and the field, never the content.
+ */
+import { readFileSync } from 'node:fs';
+import { KubeconfigError } from '../errors.js';
+import { registerSecret } from '../redact.js';
+import type { KubeconfigEntry } from './merge.js';
+
+/** Describes where a field lives for messages: `users[0].user.client-key in /home/me/.kube/config`. */
+export function where(entry: { file: string | undefined; field: string }, key: string): string {
+  return `${entry.field}.${key} in ${entry.file ?? 'the kubeconfig object'}`;
+}
+
+/** Raises a {@link KubeconfigError} for a field of an entry. */
+export function fieldError(
+  entry: { file: string | undefined; field: string },
+  key: string,
+  message: string,
+  cause?: unknown,
+): KubeconfigError {
+  return new KubeconfigError(
+    `${message} (${where(entry, key)})`,
+    { file: entry.file, field: `${entry.field}.${key}` },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
+
+/** What kind of PEM block a field must contain. */
+export type PemKind = 'certificate' | 'private key';
+
+function checkPem(
+  entry: KubeconfigEntry<unknown>,
+  key: string,
+  pem: string,
+  kind: PemKind,
+  secret: boolean,
+): string {
+  if (secret) registerSecret(pem);
+  const ok =
+    kind === 'certificate'
+      ? /-----BEGIN [A-Z ]*CERTIFICATE-----/.test(pem)
+      : /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem);
+  if (!ok) throw fieldError(entry, key, `${key} does not contain a PEM ${kind}`);
+  return pem;
+}
+
+/**
+ * Returns the PEM text of `<fileKey>-data` (decoded) or of the file named by `<fileKey>`, or undefined
+ * when neither is set. `secret` registers the content for redaction (client keys).
+ * @throws KubeconfigError for invalid base64, an unreadable file or content without the expected PEM block.
+ */
+export function readPem(
+  entry: KubeconfigEntry<Record<string, unknown>>,
+  fileKey: string,
+  kind: PemKind,
+  secret = false,
+): string | undefined {
+  const dataKey = `${fileKey}-data`;
+  const data = entry.value[dataKey];
+  if (typeof data === 'string' && data !== '') {
+    if (!BASE64.test(data)) throw fieldError(entry, dataKey, `${dataKey} is not valid base64`);
+    const pem = Buffer.from(data, 'base64').toString('utf8');
+    return checkPem(entry, dataKey, pem, kind, secret);
+  }
+  const path = entry.value[fileKey];
+  if (typeof path !== 'string' || path === '') return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    const why =
+      code === 'ENOENT'
+        ? 'the file does not exist'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : String(code);
+    throw fieldError(entry, fileKey, `Cannot read ${fileKey} ${path}: ${why}`, e);
+  }
+  return checkPem(entry, fileKey, pem, kind, secret);
+}
