@@ -52,9 +52,10 @@ export const APIEXPORTENDPOINTSLICES: ResourceDescriptor<APIExportEndpointSlice>
  * Reads `status.endpoints`, validating each item on its own: `url` must be an absolute http(s) URL with a host;
  * `shards` (kcp main) must be `{ matchAll?, selector? }` with a valid label selector, not both. Invalid items are
  * returned in `invalid` with the reason; missing `status`, missing `endpoints` and `null` all give an empty list.
+ * Works for any kind that follows kcp's `status.endpoints[].url` convention (e.g. ClusterCachedResourceEndpointSlice).
  */
-export function readSliceEndpoints(
-  slice: Pick<APIExportEndpointSlice, 'status'>,
-): EndpointList<SliceEndpoint> {
+export function readSliceEndpoints(slice: {
+  status?: { endpoints?: unknown } | null | undefined;
+}): EndpointList<SliceEndpoint> {
   return readEndpointItems(slice.status?.endpoints, sliceEndpointSchema, { withShards: true });
 }

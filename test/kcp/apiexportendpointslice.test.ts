@@ -101,6 +101,15 @@ describe('APIExportEndpointSlice', () => {
     expect(r.invalid[3]?.value).toBe('just-a-string');
   });
 
+  it('reads any kind following the status.endpoints[].url convention, and a null status', () => {
+    const cached = {
+      kind: 'ClusterCachedResourceEndpointSlice',
+      status: { endpoints: [{ url: `https://root.kcp.example.com:6443/services/replication/${C}/s` }] },
+    };
+    expect(readSliceEndpoints(cached).endpoints).toHaveLength(1);
+    expect(readSliceEndpoints({ status: null })).toEqual({ endpoints: [], invalid: [] });
+  });
+
   it('reports malformed shards with the path of the problem', () => {
     const r = readSliceEndpoints({
       status: {
