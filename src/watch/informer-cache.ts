@@ -102,7 +102,8 @@ export class InformerCache {
         this.statusSubject.next(s);
       },
       onActive: () => {
-        if (!this.informers.has(key))
+        if (this.closed) informer.close();
+        else if (!this.informers.has(key))
           this.informers.set(key, informer as unknown as SharedInformer<KubeObject>);
       },
       onIdle: () => {

@@ -123,6 +123,10 @@ export class SharedInformer<T extends KubeObject> {
     this.diagnosticsSubject.complete();
   }
 
+  private isClosed(): boolean {
+    return this.closed;
+  }
+
   private lookup(state: InformerState<T>, name: string, cluster: string | undefined): T | null {
     if (cluster !== undefined) {
       const direct = state.items.get(`${cluster}|${name}`);
@@ -149,12 +153,14 @@ export class SharedInformer<T extends KubeObject> {
   }
 
   private activate(): void {
+    this.options.onActive?.();
+    // onActive may have closed this informer (its owner is closed): subscribers are completed already.
+    if (this.isClosed()) return;
     const reflector = new Reflector<T>(this.transport, this.desc, this.cluster, this.options);
     this.reflector = reflector;
     reflector.events$.subscribe((e) => {
       this.onEvent(e);
     });
-    this.options.onActive?.();
     reflector.start();
   }
 

@@ -115,6 +115,8 @@ export class Reflector<T extends KubeObject> {
   private synced = false;
   private rvUnavailable = false;
   private connected = false;
+  /** A connecting/relisting status was emitted since the last connected/retrying one. */
+  private announced = false;
   private started = false;
   private stopped = false;
   private loop: Promise<void> = Promise.resolve();
@@ -200,6 +202,7 @@ export class Reflector<T extends KubeObject> {
       | { type: 'relisting'; reason: 'expired' | 'error' }
       | { type: 'error'; error: KcpError },
   ): void {
+    this.announced = s.type === 'connecting' || s.type === 'relisting';
     this.emit({ type: 'status', status: { ...s, resource: this.resource, workspace: this.cluster } });
   }
 
@@ -301,7 +304,7 @@ export class Reflector<T extends KubeObject> {
           : toKcpError(e),
       );
     try {
-      if (!this.connected) this.status({ type: 'connecting' });
+      if (!this.connected && !this.announced) this.status({ type: 'connecting' });
       const stream = await this.transport.watch(this.desc, this.cluster, {
         fieldSelector: this.options.fieldSelector,
         labelSelector: this.options.labelSelector,
