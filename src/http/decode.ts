@@ -92,7 +92,8 @@ function nameOf(item: unknown): string | undefined {
 /** JSON.stringify that never throws, cut to a bounded length. */
 export function safeStringify(value: unknown, max = 1000): string {
   try {
-    const s = JSON.stringify(value) ?? String(value);
+    const json = JSON.stringify(value) as string | undefined;
+    const s = json ?? String(value);
     return s.length > max ? s.slice(0, max) : s;
   } catch {
     return String(value);

@@ -71,7 +71,7 @@ export function excerpt(body: string, max = 160): string {
   const text = body
     .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
     .replace(/<[^>]*>/g, ' ')
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/[^\S ]|\p{Cc}/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;

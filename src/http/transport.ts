@@ -191,7 +191,7 @@ export function createTransport(options: TransportOptions): HttpTransport {
   ): Promise<List<T>> {
     checkCluster(cluster);
     const items: T[] = [];
-    let resourceVersion = '';
+    let resourceVersion: string;
     let token: string | undefined;
     const seen = new Set<string>();
     do {

@@ -18,7 +18,7 @@ import {
   statusError,
 } from '../../src/http/errors.js';
 import { createTransport, type HttpTransport } from '../../src/http/transport.js';
-import { closeServers, sendJson, startServer, statusBody, widgets } from './helpers.js';
+import { closeServers, startServer, statusBody, widgets } from './helpers.js';
 
 const transports: HttpTransport[] = [];
 afterEach(async () => {

@@ -72,7 +72,11 @@ export async function startServer(handler: Handler, tls?: https.ServerOptions): 
     close: async () => {
       for (const s of sockets) s.destroy();
       server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) =>
+        server.close(() => {
+          r();
+        }),
+      );
     },
   };
   open.push(t);

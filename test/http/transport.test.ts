@@ -45,7 +45,9 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 
 describe('typed calls', () => {
   it('GETs an object under /clusters/<path> and validates it', async () => {
-    const { srv, t } = await setup((_req, res) => sendJson(res, 200, widget('a')));
+    const { srv, t } = await setup((_req, res) => {
+      sendJson(res, 200, widget('a'));
+    });
     await expect(t.get(widgets, 'root:org', 'a')).resolves.toEqual(widget('a'));
     expect(srv.requests[0]?.url).toBe('/clusters/root:org/apis/example.kcp.io/v1alpha1/widgets/a');
     expect(srv.requests[0]?.headers['user-agent']).toBe('kcp-endpoints');
@@ -55,16 +57,24 @@ describe('typed calls', () => {
   });
 
   it('sends the credential headers on every request', async () => {
-    const { srv, t } = await setup((_req, res) => sendJson(res, 200, widget('a')), {
-      credentials: staticTokenCredentials('abc-token-xyz'),
-    });
+    const { srv, t } = await setup(
+      (_req, res) => {
+        sendJson(res, 200, widget('a'));
+      },
+      {
+        credentials: staticTokenCredentials('abc-token-xyz'),
+      },
+    );
     await t.get(widgets, 'root', 'a');
     expect(srv.requests[0]?.headers.authorization).toBe('Bearer abc-token-xyz');
   });
 
   it('creates with POST, updates with PUT, merge-patches with PATCH and deletes', async () => {
     const { srv, t } = await setup((req, res) => {
-      if (req.method === 'DELETE') return sendJson(res, 200, statusBody(200, '', 'deleted'));
+      if (req.method === 'DELETE') {
+        sendJson(res, 200, statusBody(200, '', 'deleted'));
+        return;
+      }
       sendJson(res, req.method === 'POST' ? 201 : 200, widget('a', '2'));
     });
     await expect(t.create(widgets, 'root', widget('a'))).resolves.toEqual(widget('a', '2'));
@@ -85,14 +95,18 @@ describe('typed calls', () => {
   });
 
   it('GETs a raw path under the base URL without validating it', async () => {
-    const { srv, t } = await setup((_req, res) => sendJson(res, 200, { gitVersion: 'v1.31' }));
+    const { srv, t } = await setup((_req, res) => {
+      sendJson(res, 200, { gitVersion: 'v1.31' });
+    });
     await expect(t.raw('/clusters/root/version')).resolves.toEqual({ gitVersion: 'v1.31' });
     expect(srv.requests[0]?.url).toBe('/clusters/root/version');
     expect(isInvalidArgumentError(await rejection(t.raw('version')))).toBe(true);
   });
 
   it('rejects an invalid cluster or object name without a request', async () => {
-    const { srv, t } = await setup((_req, res) => sendJson(res, 200, {}));
+    const { srv, t } = await setup((_req, res) => {
+      sendJson(res, 200, {});
+    });
     expect(isInvalidArgumentError(await rejection(t.get(widgets, 'Root!', 'a')))).toBe(true);
     expect(isInvalidArgumentError(await rejection(t.get(widgets, 'root', '..')))).toBe(true);
     expect(isInvalidArgumentError(await rejection(t.list(widgets, '')))).toBe(true);
@@ -106,16 +120,20 @@ describe('list', () => {
     const { srv, t } = await setup((req, res) => {
       const q = new URL(req.url ?? '', 'http://x').searchParams;
       const page = q.get('continue');
-      if (page === null)
-        return sendJson(res, 200, {
+      if (page === null) {
+        sendJson(res, 200, {
           items: [widget('a'), widget('b')],
           metadata: { continue: 'p2', resourceVersion: '10' },
         });
-      if (page === 'p2')
-        return sendJson(res, 200, {
+        return;
+      }
+      if (page === 'p2') {
+        sendJson(res, 200, {
           items: [widget('c')],
           metadata: { continue: 'p3', resourceVersion: '11' },
         });
+        return;
+      }
       sendJson(res, 200, { items: null, metadata: { continue: '', resourceVersion: '12' } });
     });
     const list = await t.list(widgets, 'root', {
@@ -136,7 +154,10 @@ describe('list', () => {
   it('names the index and issue path of a bad item', async () => {
     const { t } = await setup((req, res) => {
       const page = new URL(req.url ?? '', 'http://x').searchParams.get('continue');
-      if (page === null) return sendJson(res, 200, { items: [widget('a')], metadata: { continue: 'p2' } });
+      if (page === null) {
+        sendJson(res, 200, { items: [widget('a')], metadata: { continue: 'p2' } });
+        return;
+      }
       sendJson(res, 200, {
         items: [widget('b'), { metadata: { name: 'bad' }, spec: { size: 'big' } }],
         metadata: {},
@@ -149,11 +170,13 @@ describe('list', () => {
   });
 
   it('fails with DecodeError when the answer is not a list or repeats a continue token', async () => {
-    const notList = await setup((_req, res) => sendJson(res, 200, { items: 'nope' }));
+    const notList = await setup((_req, res) => {
+      sendJson(res, 200, { items: 'nope' });
+    });
     expect(isDecodeError(await rejection(notList.t.list(widgets, 'root')))).toBe(true);
-    const loop = await setup((_req, res) =>
-      sendJson(res, 200, { items: [], metadata: { continue: 'same' } }),
-    );
+    const loop = await setup((_req, res) => {
+      sendJson(res, 200, { items: [], metadata: { continue: 'same' } });
+    });
     const e = await rejection(loop.t.list(widgets, 'root'));
     expect((e as Error).message).toMatch(/repeated continue token/);
   });
@@ -161,9 +184,9 @@ describe('list', () => {
 
 describe('decoding', () => {
   it('fails with DecodeError (issues as dotted paths) when the object does not match the schema', async () => {
-    const { t } = await setup((_req, res) =>
-      sendJson(res, 200, { metadata: { name: 'a' }, spec: { size: 'x' } }),
-    );
+    const { t } = await setup((_req, res) => {
+      sendJson(res, 200, { metadata: { name: 'a' }, spec: { size: 'x' } });
+    });
     const e = await rejection(t.get(widgets, 'root', 'a'));
     expect(isDecodeError(e)).toBe(true);
     expect((e as { issues: string[] }).issues).toEqual(['spec.size']);
@@ -205,8 +228,10 @@ describe('401 handling', () => {
     const c = refreshing(true);
     const { srv, t } = await setup(
       (req, res) => {
-        if (req.headers.authorization === 'Bearer token-0')
-          return sendJson(res, 401, statusBody(401, 'Unauthorized', 'expired'));
+        if (req.headers.authorization === 'Bearer token-0') {
+          sendJson(res, 401, statusBody(401, 'Unauthorized', 'expired'));
+          return;
+        }
         sendJson(res, 200, widget('a'));
       },
       { credentials: c.provider },
@@ -219,7 +244,9 @@ describe('401 handling', () => {
   it('fails with 401 Unauthorized when the refresh yields nothing new', async () => {
     const c = refreshing(false);
     const { srv, t } = await setup(
-      (_req, res) => sendJson(res, 401, statusBody(401, 'Unauthorized', 'nope')),
+      (_req, res) => {
+        sendJson(res, 401, statusBody(401, 'Unauthorized', 'nope'));
+      },
       {
         credentials: c.provider,
       },
@@ -232,7 +259,12 @@ describe('401 handling', () => {
 
   it('does not loop when the retried request gets 401 again', async () => {
     const c = refreshing(true);
-    const { srv, t } = await setup((_req, res) => sendJson(res, 401, {}), { credentials: c.provider });
+    const { srv, t } = await setup(
+      (_req, res) => {
+        sendJson(res, 401, {});
+      },
+      { credentials: c.provider },
+    );
     const e = await rejection(t.get(widgets, 'root', 'a'));
     expect((e as ApiStatusError).reason).toBe('Unauthorized');
     expect(srv.requests).toHaveLength(2);
@@ -241,16 +273,23 @@ describe('401 handling', () => {
 
   it('passes a credential provider failure through', async () => {
     const boom = new ApiStatusError('exec failed', { status: 0, reason: 'X' });
-    const { t } = await setup((_req, res) => sendJson(res, 200, {}), {
-      credentials: { get: () => Promise.reject(boom), refresh: () => Promise.resolve(false) },
-    });
+    const { t } = await setup(
+      (_req, res) => {
+        sendJson(res, 200, {});
+      },
+      {
+        credentials: { get: () => Promise.reject(boom), refresh: () => Promise.resolve(false) },
+      },
+    );
     expect(await rejection(t.get(widgets, 'root', 'a'))).toBe(boom);
   });
 });
 
 describe('cancellation and timeouts', () => {
   it('rejects with AbortError when the signal is already aborted', async () => {
-    const { srv, t } = await setup((_req, res) => sendJson(res, 200, widget('a')));
+    const { srv, t } = await setup((_req, res) => {
+      sendJson(res, 200, widget('a'));
+    });
     const e = await rejection(t.get(widgets, 'root', 'a', { signal: AbortSignal.abort() }));
     expect(isAbortError(e)).toBe(true);
     expect(srv.requests).toHaveLength(0);
@@ -260,7 +299,9 @@ describe('cancellation and timeouts', () => {
     const { t } = await setup(() => undefined);
     const ac = new AbortController();
     const p = t.list(widgets, 'root', { signal: ac.signal });
-    setTimeout(() => ac.abort(), 20);
+    setTimeout(() => {
+      ac.abort();
+    }, 20);
     expect(isAbortError(await rejection(p))).toBe(true);
   });
 
@@ -287,12 +328,13 @@ describe('secrets', () => {
 
   it('never puts the token into an HTTP error, even when the server echoes the header', async () => {
     const { t } = await setup(
-      (req, res) =>
+      (req, res) => {
         sendJson(
           res,
           403,
           statusBody(403, 'Forbidden', `user with ${req.headers.authorization ?? ''} cannot get`),
-        ),
+        );
+      },
       { credentials: staticTokenCredentials(token) },
     );
     const e = await rejection(t.get(widgets, 'root', 'a'));

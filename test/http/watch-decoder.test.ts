@@ -158,7 +158,8 @@ describe('WatchDecoder', () => {
         expect(performance.now() - started).toBeLessThan(2000);
         expect(items.map((i) => i.type)).toEqual(['ADDED', 'DELETED']);
         const [first] = items;
-        if (first?.type === 'ADDED') expect((first.object as { data: string }).data).toBe(big.data);
+        if (first?.type === 'ADDED')
+          expect((first.object as unknown as { data: string }).data).toBe(big.data);
       }),
       { numRuns: 3 },
     );

@@ -114,9 +114,9 @@ describe('watch', () => {
   });
 
   it('rejects with ApiStatusError built from the streamed Status body', async () => {
-    const { t } = await setup((_req, res) =>
-      sendJson(res, 403, statusBody(403, 'Forbidden', 'cannot watch widgets')),
-    );
+    const { t } = await setup((_req, res) => {
+      sendJson(res, 403, statusBody(403, 'Forbidden', 'cannot watch widgets'));
+    });
     const e = await rejection(t.watch(widgets, 'root'));
     expect(e).toBeInstanceOf(ApiStatusError);
     expect((e as ApiStatusError).message).toMatch(/403 Forbidden: cannot watch widgets$/);
@@ -136,8 +136,10 @@ describe('watch', () => {
     let n = 0;
     const { srv, t } = await setup(
       (req, res) => {
-        if (req.headers.authorization === 'Bearer t0')
-          return sendJson(res, 401, statusBody(401, 'Unauthorized', 'x'));
+        if (req.headers.authorization === 'Bearer t0') {
+          sendJson(res, 401, statusBody(401, 'Unauthorized', 'x'));
+          return;
+        }
         streamHead(res);
         res.end(line('ADDED', widget('a')));
       },
@@ -165,7 +167,9 @@ describe('watch', () => {
   it('prefers AbortError over the connect timeout when the caller aborted', async () => {
     const { t } = await setup(() => undefined);
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 10);
+    setTimeout(() => {
+      ac.abort();
+    }, 10);
     expect(
       isAbortError(await rejection(t.watch(widgets, 'root', { connectTimeoutMs: 5_000, signal: ac.signal }))),
     ).toBe(true);
