@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { KubeconfigError } from '../errors.js';
 import { registerSecret } from '../redact.js';
 import type { CredentialProvider, Credentials } from './connection.js';
+import { ioReason } from './material.js';
 
 /** How often a token file is re-read, as client-go does. */
 export const DEFAULT_TOKEN_FILE_PERIOD_MS = 60_000;
@@ -27,9 +28,8 @@ function readToken(path: string, opts: TokenFileOptions): string {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    const code = (e as { code?: unknown }).code;
     throw new KubeconfigError(
-      `Cannot read token file ${path}${opts.field === undefined ? '' : ` (${opts.field})`}: ${code === 'ENOENT' ? 'the file does not exist' : code === 'EACCES' ? 'permission denied' : String(code)}`,
+      `Cannot read token file ${path}${opts.field === undefined ? '' : ` (${opts.field})`}: ${ioReason(e)}`,
       { file: opts.kubeconfig ?? path, field: opts.field },
       { cause: e },
     );

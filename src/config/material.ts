@@ -26,6 +26,15 @@ export function fieldError(
   );
 }
 
+/** A short reason for a failed file read: "the file does not exist", "permission denied"… */
+export function ioReason(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return 'the file does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return typeof code === 'string' ? code : String((e as Error | null)?.message ?? e);
+}
+
 const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
 
 /** What kind of PEM block a field must contain. */
@@ -71,16 +80,7 @@ export function readPem(
   try {
     pem = readFileSync(path, 'utf8');
   } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    const why =
-      code === 'ENOENT'
-        ? 'the file does not exist'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'it is a directory'
-            : String(code);
-    throw fieldError(entry, fileKey, `Cannot read ${fileKey} ${path}: ${why}`, e);
+    throw fieldError(entry, fileKey, `Cannot read ${fileKey} ${path}: ${ioReason(e)}`, e);
   }
   return checkPem(entry, fileKey, pem, kind, secret);
 }

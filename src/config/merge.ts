@@ -10,6 +10,7 @@
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { KubeconfigError } from '../errors.js';
+import { ioReason } from './material.js';
 import { readKubeconfigFile, validateKubeconfig } from './parse.js';
 import type { KubeconfigCluster, KubeconfigContext, KubeconfigObject, KubeconfigUser } from './schema.js';
 
@@ -200,15 +201,7 @@ export function loadKubeconfig(
         merged.missing.push(file);
         continue;
       }
-      const code = (e as { code?: unknown }).code;
-      const why = isMissing(e)
-        ? 'the file does not exist'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'it is a directory'
-            : (e as Error).message;
-      throw new KubeconfigError(`Cannot read kubeconfig ${file}: ${why}`, { file }, { cause: e });
+      throw new KubeconfigError(`Cannot read kubeconfig ${file}: ${ioReason(e)}`, { file }, { cause: e });
     }
     merged.files.push(file);
     mergeInto(merged, doc, file);

@@ -55,10 +55,11 @@ function locate(
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const value = valueAt(raw, issue.path);
+  if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
+    return 'is required';
+  }
   if (issue.code === 'invalid_type') {
-    return value === undefined
-      ? `is required (${issue.expected})`
-      : `must be ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a map' : `a ${issue.expected}`}, got ${typeWord(value)}`;
+    return `must be ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a map' : `a ${issue.expected}`}, got ${typeWord(value)}`;
   }
   if (issue.code === 'invalid_union') return `must be a string, got ${typeWord(value)}`;
   if (issue.code === 'invalid_value') {
