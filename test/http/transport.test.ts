@@ -342,6 +342,26 @@ describe('secrets', () => {
     expect(leaks(e)).toEqual([]);
   });
 
+  it('logs one debug line per request without headers or tokens', async () => {
+    const lines: unknown[] = [];
+    const srv = await startServer((_req, res) => {
+      sendJson(res, 200, widget('a'));
+    });
+    const t = createTransport({
+      connection: conn(srv.url, { credentials: staticTokenCredentials(token) }),
+      logger: { debug: (m, c) => lines.push([m, c]) },
+    });
+    transports.push(t);
+    await t.get(widgets, 'root', 'a');
+    expect(lines).toEqual([
+      [
+        'http response',
+        expect.objectContaining({ method: 'GET', status: 200, url: expect.stringContaining('/widgets/a') }),
+      ],
+    ]);
+    expect(JSON.stringify(lines)).not.toContain(token);
+  });
+
   it('never puts the token into network or timeout errors or their causes', async () => {
     const dead = createTransport({
       connection: conn('http://127.0.0.1:1', { credentials: staticTokenCredentials(token) }),

@@ -28,13 +28,16 @@ describe('splitServerUrl', () => {
     expect(splitServerUrl(server)).toEqual(expected);
   });
 
-  it('rejects a server with two /clusters segments', () => {
-    expect(() => splitServerUrl('https://h/clusters/a/clusters/b')).toThrow(/more than one/);
+  it('rejects a server with two /clusters segments with InvalidArgumentError', () => {
+    let error: unknown;
     try {
       splitServerUrl('https://h/clusters/a/clusters/b');
     } catch (e) {
-      expect(isInvalidArgumentError(e)).toBe(true);
+      error = e;
     }
+    expect(isInvalidArgumentError(error)).toBe(true);
+    expect((error as Error).message).toMatch(/more than one/);
+    expect(() => clusterUrl('https://h/clusters/a/x/clusters/b', 'root')).toThrow(/more than one/);
   });
 
   it.each(['not a url', 'ftp://host/x', ''])('rejects %j as a server URL', (server) => {
