@@ -1,0 +1,128 @@
+import type { Observable } from 'rxjs';
+import type { ClientOptions, ClientStatus, KcpClient } from './client-types.js';
+import { loadConnection } from './config/load-connection.js';
+import { resolveOnce } from './endpoints/resolve.js';
+import { resolveTarget } from './endpoints/refs.js';
+import type { EndpointChange, EndpointResolution, ResolveOptions } from './endpoints/types.js';
+import { watchResolution } from './endpoints/watch.js';
+import { createTransport, type HttpTransport } from './http/transport.js';
+import { APIBINDINGS_V1ALPHA2, type APIBindingV1alpha2 } from './kcp/apibinding.js';
+import { APIEXPORTS_V1ALPHA1, type APIExportV1alpha1 } from './kcp/apiexport.js';
+import { APIEXPORTENDPOINTSLICES, type APIExportEndpointSlice } from './kcp/apiexportendpointslice.js';
+import { APIRESOURCESCHEMAS, type APIResourceSchema } from './kcp/apiresourceschema.js';
+import { formatRef, parseWorkspacePath, type ExportRef } from './kcp/paths.js';
+import { resolveLogger, type Logger } from './logger.js';
+import { createResourceClient, type ResourceClient } from './resource-client.js';
+import { InformerCache } from './watch/informer-cache.js';
+import type { WatchTuning } from './watch/tuning.js';
+
+/** State shared by a client and every client derived from it with `workspace()`. */
+interface Family {
+  transport: HttpTransport;
+  cache: InformerCache;
+  logger: Logger;
+  tuning: WatchTuning | undefined;
+  warnedFallback: Set<string>;
+}
+
+/** A {@link KcpClient} with typed resource access. */
+export interface KcpEndpointsClient extends KcpClient {
+  workspace(path: string): KcpEndpointsClient;
+  /** APIExports of this workspace (served as `apis.kcp.io/v1alpha1`, which every kcp version serves). */
+  readonly apiExports: ResourceClient<APIExportV1alpha1>;
+  /** APIExportEndpointSlices of this workspace. */
+  readonly apiExportEndpointSlices: ResourceClient<APIExportEndpointSlice>;
+  /** APIBindings of this workspace (`apis.kcp.io/v1alpha2`, kcp ≥ 0.28). */
+  readonly apiBindings: ResourceClient<APIBindingV1alpha2>;
+  /** APIResourceSchemas of this workspace. */
+  readonly apiResourceSchemas: ResourceClient<APIResourceSchema>;
+}
+
+function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
+  const warnIfFallback = (r: EndpointResolution): void => {
+    if (r.source !== 'virtualWorkspaces' || r.reason !== 'LegacyFallback') return;
+    const key = formatRef(r.export);
+    if (family.warnedFallback.has(key)) return;
+    family.warnedFallback.add(key);
+    family.logger.warn(`kcp-endpoints: using the deprecated APIExport.status.virtualWorkspaces for ${key}`, {
+      export: key,
+      phase: r.phase,
+      message: r.message,
+    });
+  };
+  return {
+    workspacePath,
+    workspace: (path: string) => makeClient(family, parseWorkspacePath(path)),
+    async resolveEndpoints(ref: ExportRef, options: ResolveOptions = {}): Promise<EndpointResolution> {
+      const target = resolveTarget(ref, workspacePath, options);
+      const r = await resolveOnce(family.transport, target, {
+        signal: options.signal,
+        tuning: family.tuning,
+      });
+      warnIfFallback(r);
+      return r;
+    },
+    watchEndpoints(ref: ExportRef, options: ResolveOptions = {}): Observable<EndpointChange> {
+      const target = resolveTarget(ref, workspacePath, options);
+      return watchResolution(family.cache, target, { signal: options.signal, onEmit: warnIfFallback });
+    },
+    get status$(): Observable<ClientStatus> {
+      return family.cache.status$;
+    },
+    close(): void {
+      family.cache.close();
+      family.transport.close();
+    },
+    apiExports: createResourceClient(family.transport, APIEXPORTS_V1ALPHA1, workspacePath),
+    apiExportEndpointSlices: createResourceClient(family.transport, APIEXPORTENDPOINTSLICES, workspacePath),
+    apiBindings: createResourceClient(family.transport, APIBINDINGS_V1ALPHA2, workspacePath),
+    apiResourceSchemas: createResourceClient(family.transport, APIRESOURCESCHEMAS, workspacePath),
+  };
+}
+
+/**
+ * Creates a kcp client. Connection settings come from the kubeconfig (`$KUBECONFIG`, then `~/.kube/config`,
+ * merged and selected the way kubectl does) unless given explicitly; files are read now, exec plugins run on
+ * the first request. No request is made until a method is called.
+ *
+ * @example
+ * ```ts
+ * const client = createClient({ context: 'root' });
+ * const r = await client.workspace('root:org:provider').resolveEndpoints('today-cowboys');
+ * console.log(r.phase, r.urls);
+ * ```
+ * @throws KubeconfigError when the kubeconfig cannot be loaded; InvalidArgumentError for invalid options.
+ */
+export function createClient(options: ClientOptions = {}): KcpEndpointsClient {
+  const loaded = loadConnection({
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    server: options.server,
+    token: options.token,
+    ca: options.ca,
+    cert: options.cert,
+    key: options.key,
+    insecureSkipTlsVerify: options.insecureSkipTlsVerify,
+    tlsServerName: options.tlsServerName,
+  });
+  const logger = resolveLogger(options.logger);
+  const transport = createTransport({
+    connection: loaded.connection,
+    http: options.http,
+    logger,
+    requestTimeoutMs: options.requestTimeoutMs,
+  });
+  const cache = new InformerCache({
+    transport,
+    identity: loaded.connection.label,
+    tuning: options.watch,
+    logger,
+  });
+  const workspace = parseWorkspacePath(options.workspace ?? loaded.workspace ?? 'root', {
+    what: 'workspace',
+  });
+  return makeClient(
+    { transport, cache, logger, tuning: options.watch, warnedFallback: new Set() },
+    workspace,
+  );
+}

@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startKcpSimulator, type KcpSimulator } from '../../src/testing/index.js';
+import { Recorder, simClient } from './helpers.js';
+import type { EndpointChange } from '../../src/endpoints/types.js';
+import type { KcpEndpointsClient } from '../../src/client.js';
+
+let sim: KcpSimulator | undefined;
+let client: KcpEndpointsClient | undefined;
+afterEach(async () => {
+  client?.close();
+  client = undefined;
+  await sim?.close();
+  sim = undefined;
+});
+
+describe('endpoint lifecycle on kcp 0.28+', () => {
+  it('follows export → AwaitingBinding → Ready [A] → [A, B] → [A] → ExportMissing', async () => {
+    sim = await startKcpSimulator({ profile: '0.28+' });
+    sim.addShard('beta', { virtualWorkspaceURL: 'https://beta.kcp.test:6443' });
+    sim.createWorkspace('root:org:provider');
+    sim.createWorkspace('root:org:consumer-a');
+    sim.createWorkspace('root:org:consumer-b', { shard: 'beta' });
+    sim.createExport('root:org:provider', 'today-cowboys');
+    await sim.waitForIdle();
+    client = simClient(sim);
+    const provider = client.workspace('root:org:provider');
+
+    const one = await provider.resolveEndpoints('today-cowboys');
+    expect(one).toMatchObject({ phase: 'AwaitingBinding', source: 'none', reason: 'NoBindingYet', urls: [] });
+
+    const rec = new Recorder<EndpointChange>(provider.watchEndpoints('today-cowboys'));
+    const first = await rec.until(() => true);
+    expect(first).toMatchObject({ phase: 'AwaitingBinding', previous: null, added: [], removed: [] });
+
+    sim.bind('root:org:consumer-a', 'root:org:provider:today-cowboys');
+    const a = await rec.until((c) => c.phase === 'Ready');
+    expect(a.urls).toHaveLength(1);
+    expect(a.added).toEqual(a.urls);
+    const urlA = a.urls[0]!;
+    expect(urlA).toMatch(/\/services\/apiexport\/[a-z0-9]+\/today-cowboys$/);
+
+    sim.bind('root:org:consumer-b', 'root:org:provider:today-cowboys');
+    const ab = await rec.until((c) => c.urls.length === 2);
+    expect(ab.added).toHaveLength(1);
+    expect(ab.added[0]).toContain('beta.kcp.test');
+
+    sim.unbind('root:org:consumer-b', 'today-cowboys');
+    const back = await rec.until((c) => c.removed.length === 1);
+    expect(back.urls).toEqual([urlA]);
+
+    sim.deleteExport('root:org:provider', 'today-cowboys');
+    const gone = await rec.until((c) => c.phase === 'ExportMissing' || c.phase === 'SliceNotReady');
+    expect(gone.urls).toEqual([]);
+    await rec.until((c) => c.phase === 'ExportMissing');
+
+    // one emission per change, never two identical in a row
+    for (let i = 1; i < rec.values.length; i++) {
+      const [p, c] = [rec.values[i - 1]!, rec.values[i]!];
+      expect([p.phase, p.source, p.reason, p.urls.join()]).not.toEqual([
+        c.phase,
+        c.source,
+        c.reason,
+        c.urls.join(),
+      ]);
+    }
+    rec.stop();
+  });
+});
