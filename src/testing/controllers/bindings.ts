@@ -1,0 +1,131 @@
+import { timestamp } from '../clock.js';
+import { setConditions, type ConditionInput } from '../conditions.js';
+import { arrAt, child, isObject, meta, objAt, strAt, type Json } from '../json.js';
+import { deterministicUid } from '../names.js';
+import { BINDING_FINALIZER } from '../objects.js';
+import { resourceDef } from '../resources.js';
+import { refOf, resolveRef, type ControllerContext } from './context.js';
+
+const BINDINGS = resourceDef('apibindings');
+const WAITING = 'Waiting for API(s) to be established';
+
+function schemasOf(exp: Json | undefined): Array<{ name: string; group: string; schema: string }> {
+  const resources = arrAt(objAt(isObject(exp) ? exp : undefined, 'spec'), 'resources') ?? [];
+  return resources.filter(isObject).map((r) => ({
+    name: strAt(r, 'name') ?? '',
+    group: strAt(r, 'group') ?? '',
+    schema: strAt(r, 'schema') ?? '',
+  }));
+}
+
+/**
+ * Advances one APIBinding by one step: `''` → `Binding` (first pass) → `Binding` with the export resolved
+ * (kcp-api.md §7.4) → `Bound` (§7.5). Returns true when another step is due.
+ */
+export function reconcileBinding(ctx: ControllerContext, cluster: string, name: string): boolean {
+  const ws = ctx.topology.resolve(cluster);
+  const current = ctx.store.get('apibindings', cluster, name);
+  if (ws === undefined || current === undefined || meta(current)['deletionTimestamp'] !== undefined)
+    return false;
+  let again = false;
+  ctx.objects.mutate(BINDINGS, ws, name, (b) => {
+    const status = child(b, 'status');
+    const now = timestamp(ctx.clock);
+    const phase = strAt(status, 'phase') ?? '';
+    const ref = resolveRef(ctx.topology, cluster, refOf(b));
+    const exp = ref.resolved ? ctx.store.get('apiexports', ref.cluster, ref.name) : undefined;
+    const schemas = schemasOf(exp);
+    const waiting = (message: string): ConditionInput => ({
+      type: '',
+      status: 'False',
+      severity: 'Info',
+      reason: 'WaitingForEstablished',
+      message,
+    });
+    if (phase === '') {
+      status['phase'] = 'Binding';
+      setConditions(
+        status,
+        [
+          { ...waiting(WAITING), type: 'InitialBindingCompleted' },
+          { ...waiting(WAITING), type: 'Ready' },
+        ],
+        now,
+      );
+      again = true;
+      return;
+    }
+    if (exp === undefined) {
+      setConditions(
+        status,
+        [
+          {
+            type: 'APIExportValid',
+            status: 'False',
+            severity: 'Error',
+            reason: 'APIExportNotFound',
+            message: `APIExport ${ref.path}|${ref.name} not found`,
+          },
+        ],
+        now,
+      );
+      return;
+    }
+    const identityHash = strAt(objAt(exp, 'status'), 'identityHash') ?? '';
+    status['apiExportClusterName'] = ref.cluster;
+    if (phase === 'Bound') {
+      setConditions(status, [{ type: 'APIExportValid', status: 'True' }], now);
+      return;
+    }
+    const valid = (arrAt(status, 'conditions') ?? []).some(
+      (c) => isObject(c) && c['type'] === 'APIExportValid' && c['status'] === 'True',
+    );
+    if (!valid) {
+      const msg = `${WAITING}: ${schemas.map((s) => s.schema).join(', ')}`;
+      setConditions(
+        status,
+        [
+          { type: 'APIExportValid', status: 'True' },
+          { ...waiting(msg), type: 'BindingUpToDate' },
+          { ...waiting(msg), type: 'InitialBindingCompleted' },
+          { ...waiting(msg), type: 'Ready' },
+        ],
+        now,
+      );
+      again = true;
+      return;
+    }
+    status['phase'] = 'Bound';
+    status['boundResources'] = schemas.map((s, i) => ({
+      group: s.group,
+      resource: s.name,
+      schema: { name: s.schema, UID: deterministicUid(`${ref.cluster}/${ref.name}`, i), identityHash },
+      storageVersions: ['v1alpha1'],
+    }));
+    setConditions(
+      status,
+      [
+        'Ready',
+        'BindingUpToDate',
+        'InitialBindingCompleted',
+        'PermissionClaimsApplied',
+        'PermissionClaimsValid',
+      ].map((type) => ({ type, status: 'True' as const })),
+      now,
+    );
+  });
+  return again;
+}
+
+/** Removes the binding finalizer of a binding being deleted (its bound resources are gone at once). */
+export function finalizeBinding(ctx: ControllerContext, cluster: string, name: string): void {
+  const ws = ctx.topology.resolve(cluster);
+  const current = ctx.store.get('apibindings', cluster, name);
+  if (ws === undefined || current === undefined || meta(current)['deletionTimestamp'] === undefined) return;
+  ctx.objects.mutate(BINDINGS, ws, name, (b) => {
+    const m = meta(b);
+    const fin = (arrAt(m, 'finalizers') ?? []).filter((f) => f !== BINDING_FINALIZER);
+    if (fin.length > 0) m['finalizers'] = fin;
+    else delete m['finalizers'];
+  });
+}

@@ -1,0 +1,84 @@
+import { PATH_ANNOTATION } from '../../kcp/meta.js';
+import { timestamp } from '../clock.js';
+import { deleteConditions, setConditions } from '../conditions.js';
+import { arrAt, child, isObject, meta, objAt, strAt, type JsonObject } from '../json.js';
+import { sha256 } from '../names.js';
+import { resourceDef } from '../resources.js';
+import type { ControllerContext } from './context.js';
+import { exportUrl, shardList } from './slices.js';
+
+const EXPORTS = resourceDef('apiexports');
+const SLICES = resourceDef('apiexportendpointslices');
+
+/** Annotation that suppresses the default endpoint slice (kcp ≥ 0.28). */
+export const SKIP_ENDPOINTSLICE_ANNOTATION = 'apiexports.apis.kcp.io/skip-endpointslice';
+
+/** True when the legacy `status.virtualWorkspaces` field is filled under the context's profile and gates. */
+export function legacyEnabled(ctx: ControllerContext): boolean {
+  return ctx.profile !== '0.28+' || ctx.gates.EnableDeprecatedAPIExportVirtualWorkspacesUrls;
+}
+
+/** True when `slice` is owned by the export with `uid`. */
+export function ownedBy(slice: JsonObject, uid: string): boolean {
+  return (arrAt(meta(slice), 'ownerReferences') ?? []).some(
+    (r) => isObject(r) && r['kind'] === 'APIExport' && r['uid'] === uid,
+  );
+}
+
+/**
+ * Reconciles one APIExport: identity hash, `IdentityValid`, the legacy `virtualWorkspaces` list with
+ * `VirtualWorkspaceURLsReady` (≤ 0.27 or with the gate), and the default endpoint slice (0.28+).
+ */
+export function reconcileExport(ctx: ControllerContext, cluster: string, name: string): void {
+  const ws = ctx.topology.resolve(cluster);
+  if (ws === undefined) return;
+  const exp = ctx.objects.mutate(EXPORTS, ws, name, (draft) => {
+    const status = child(draft, 'status');
+    const now = timestamp(ctx.clock);
+    status['identityHash'] ??= sha256(`${cluster}/${name}`);
+    setConditions(status, [{ type: 'IdentityValid', status: 'True' }], now);
+    if (legacyEnabled(ctx)) {
+      const urls = shardList(ctx)
+        .filter((s) => s.vw !== '')
+        .map((s) => exportUrl(s.vw, cluster, name))
+        .sort();
+      status['virtualWorkspaces'] = [...new Set(urls)].map((url) => ({ url }));
+      setConditions(status, [{ type: 'VirtualWorkspaceURLsReady', status: 'True' }], now);
+    } else {
+      delete status['virtualWorkspaces'];
+      deleteConditions(status, ['VirtualWorkspaceURLsReady']);
+    }
+  });
+  if (exp === undefined || ctx.profile !== '0.28+') return;
+  const m = objAt(exp, 'metadata');
+  if (m?.['deletionTimestamp'] !== undefined) return;
+  if (objAt(m, 'annotations')?.[SKIP_ENDPOINTSLICE_ANNOTATION] !== undefined) return;
+  if (ctx.store.get('apiexportendpointslices', cluster, name) !== undefined) return;
+  ctx.objects.create(
+    SLICES,
+    ws,
+    {
+      metadata: {
+        name,
+        ownerReferences: [
+          { apiVersion: 'apis.kcp.io/v1alpha1', kind: 'APIExport', name, uid: strAt(m, 'uid') ?? '' },
+        ],
+      },
+      spec: { export: { path: strAt(objAt(m, 'annotations'), PATH_ANNOTATION) ?? ws.path, name } },
+    },
+    'controller',
+  );
+}
+
+/** Garbage-collects the slices owned by a deleted export (kcp's garbage collector). */
+export function collectOwnedSlices(ctx: ControllerContext, cluster: string, uid: string): void {
+  const ws = ctx.topology.resolve(cluster);
+  if (ws === undefined) return;
+  for (const slice of ctx.store.list('apiexportendpointslices', cluster)) {
+    if (!ownedBy(slice, uid)) continue;
+    const name = strAt(objAt(slice, 'metadata'), 'name') ?? '';
+    if (ctx.store.get('apiexportendpointslices', cluster, name) !== undefined) {
+      ctx.objects.delete(SLICES, ws, name, 'controller');
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import type { IncomingMessage } from 'node:http';
+import { isObject, type JsonObject } from '../json.js';
+import { SimHttpError } from '../status.js';
+
+const LIMIT = 3 * 1024 * 1024;
+
+/**
+ * Reads and parses a JSON object body (empty body → `{}`).
+ * @throws SimHttpError 400 for malformed JSON or a non-object, 413 when larger than 3 MiB.
+ */
+export async function readJsonBody(req: IncomingMessage): Promise<JsonObject> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > LIMIT) throw new SimHttpError(413, 'Request entity too large: limit is 3145728');
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new SimHttpError(
+      400,
+      `the body of the request could not be decoded as JSON: ${(e as Error).message}`,
+    );
+  }
+  if (!isObject(value)) throw new SimHttpError(400, 'the body of the request must be a JSON object');
+  return value;
+}

@@ -1,0 +1,95 @@
+import type { JsonObject } from '../json.js';
+import { groups, RESOURCES, type KcpProfile, type ResourceDef } from '../resources.js';
+
+const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+const STATUS_VERBS = ['get', 'patch', 'update'];
+
+const KUBE_VERSION: Record<KcpProfile, { minor: string; git: string }> = {
+  '0.26': { minor: '30', git: 'v1.30.5+kcp-v0.26.3' },
+  '0.27': { minor: '31', git: 'v1.31.6+kcp-v0.27.1' },
+  '0.28+': { minor: '33', git: 'v1.33.3+kcp-v0.28.3' },
+};
+
+/** `/version` for a profile. */
+export function versionDoc(profile: KcpProfile): JsonObject {
+  const v = KUBE_VERSION[profile];
+  return {
+    major: '1',
+    minor: v.minor,
+    gitVersion: v.git,
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2026-01-01T00:00:00Z',
+    goVersion: 'go1.24.0',
+    compiler: 'gc',
+    platform: 'linux/amd64',
+  };
+}
+
+/** `/api`: kcp serves no legacy core resources for these purposes. */
+export function coreVersionsDoc(): JsonObject {
+  return { kind: 'APIVersions', versions: [], serverAddressByClientCIDRs: [] };
+}
+
+function groupDoc(group: string, profile: KcpProfile): JsonObject | undefined {
+  const versions = [
+    ...new Set(RESOURCES.filter((r) => r.group === group).flatMap((r) => r.versions(profile))),
+  ];
+  const preferred = versions[0];
+  if (preferred === undefined) return undefined;
+  return {
+    name: group,
+    versions: versions.map((v) => ({ groupVersion: `${group}/${v}`, version: v })),
+    preferredVersion: { groupVersion: `${group}/${preferred}`, version: preferred },
+  };
+}
+
+/** `/apis`: an APIGroupList. */
+export function groupListDoc(profile: KcpProfile): JsonObject {
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: groups()
+      .map((g) => groupDoc(g, profile))
+      .filter((g): g is JsonObject => g !== undefined),
+  };
+}
+
+/** `/apis/<group>`: an APIGroup, or `undefined` for an unknown group. */
+export function apiGroupDoc(group: string, profile: KcpProfile): JsonObject | undefined {
+  const doc = groupDoc(group, profile);
+  return doc === undefined ? undefined : { kind: 'APIGroup', apiVersion: 'v1', ...doc };
+}
+
+/** The resources served at a group/version for a profile. */
+export function servedAt(group: string, version: string, profile: KcpProfile): ResourceDef[] {
+  return RESOURCES.filter((r) => r.group === group && r.versions(profile).includes(version));
+}
+
+/** `/apis/<group>/<version>`: an APIResourceList, or `undefined` when nothing is served there. */
+export function resourceListDoc(group: string, version: string, profile: KcpProfile): JsonObject | undefined {
+  const defs = servedAt(group, version, profile);
+  if (defs.length === 0) return undefined;
+  const resources: JsonObject[] = [];
+  for (const d of defs) {
+    resources.push({
+      name: d.resource,
+      singularName: d.singular,
+      namespaced: false,
+      kind: d.kind,
+      verbs: VERBS,
+      categories: d.categories,
+      ...(d.shortNames.length > 0 ? { shortNames: d.shortNames } : {}),
+    });
+    if (d.hasStatus) {
+      resources.push({
+        name: `${d.resource}/status`,
+        singularName: '',
+        namespaced: false,
+        kind: d.kind,
+        verbs: STATUS_VERBS,
+      });
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/${version}`, resources };
+}

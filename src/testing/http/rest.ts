@@ -1,0 +1,187 @@
+import { clone, isObject, mergePatch, objAt, strAt, type JsonObject } from '../json.js';
+import type { Objects } from '../objects.js';
+import { convert, type ResourceDef } from '../resources.js';
+import { invalid, notFound, SimHttpError } from '../status.js';
+import type { Store } from '../store.js';
+import type { Topology, WorkspaceInfo } from '../topology.js';
+import { validateObject, validateStatus } from '../validation.js';
+import { decodeContinue, encodeContinue, intParam, parseFilters, passes } from './query.js';
+
+/** What a REST handler needs about the request. */
+export interface RestRequest {
+  def: ResourceDef;
+  version: string;
+  /** The target workspace (`undefined` only for wildcard lists). */
+  ws: WorkspaceInfo | undefined;
+  cluster: string;
+  name: string | undefined;
+  subresource: string | undefined;
+  query: URLSearchParams;
+  /** May the user `bind` the given export (slice admission)? */
+  canBind: (exportWorkspacePath: string) => boolean;
+}
+
+/** Shared services of the REST handlers. */
+export interface RestServices {
+  store: Store;
+  objects: Objects;
+  topology: Topology;
+}
+
+/** A JSON answer. */
+export interface RestResult {
+  code: number;
+  body: JsonObject;
+}
+
+function requireWs(r: RestRequest): WorkspaceInfo {
+  if (r.ws === undefined) throw new SimHttpError(400, 'a workspace is required for this request');
+  return r.ws;
+}
+
+function checkTypeMeta(r: RestRequest, body: JsonObject): void {
+  const expected = `${r.def.group}/${r.version}`;
+  const apiVersion = body['apiVersion'];
+  if (apiVersion !== undefined && apiVersion !== expected) {
+    throw new SimHttpError(
+      400,
+      `the API version in the data (${JSON.stringify(apiVersion)}) does not match the expected API version (${expected})`,
+    );
+  }
+  const kind = body['kind'];
+  if (kind !== undefined && kind !== r.def.kind) {
+    throw new SimHttpError(
+      400,
+      `the kind in the data (${JSON.stringify(kind)}) does not match the expected kind (${r.def.kind})`,
+    );
+  }
+}
+
+function nameInBody(body: JsonObject): string {
+  return strAt(objAt(body, 'metadata'), 'name') ?? '';
+}
+
+function toStorage(r: RestRequest, body: JsonObject): JsonObject {
+  const copy = clone(body);
+  copy['apiVersion'] = `${r.def.group}/${r.version}`;
+  return convert(r.def, copy, r.def.storage);
+}
+
+function validated(r: RestRequest, body: JsonObject, status: boolean): void {
+  const causes = status ? validateStatus(r.def, body['status']) : validateObject(r.def, r.version, body);
+  if (causes.length > 0) throw invalid(r.def.kind, r.def.group, nameInBody(body) || (r.name ?? ''), causes);
+}
+
+/** GET of one object. */
+export function getObject(s: RestServices, r: RestRequest): RestResult {
+  const ws = requireWs(r);
+  const obj = s.store.get(r.def.resource, ws.cluster, r.name ?? '');
+  if (obj === undefined) throw notFound(r.def.resource, r.def.group, r.name ?? '');
+  return { code: 200, body: convert(r.def, obj, r.version) };
+}
+
+/** GET of a collection, with selectors and `limit`/`continue`. */
+export function listObjects(s: RestServices, r: RestRequest): RestResult {
+  const filters = parseFilters(r.query);
+  const limit = intParam(r.query, 'limit');
+  const token = r.query.get('continue');
+  let rv = s.store.resourceVersion;
+  let start: string | undefined;
+  if (token !== null && token !== '') {
+    const c = decodeContinue(token);
+    if (s.store.isExpired(c.rv)) {
+      throw new SimHttpError(
+        410,
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+      );
+    }
+    rv = c.rv;
+    start = c.start;
+  }
+  const keyOf = (o: JsonObject): string =>
+    `${strAt(objAt(objAt(o, 'metadata'), 'annotations'), 'kcp.io/cluster') ?? ''}/${strAt(objAt(o, 'metadata'), 'name') ?? ''}`;
+  let items = s.store.list(r.def.resource, r.cluster).filter((o) => passes(filters, o));
+  if (start !== undefined) {
+    const after = start;
+    items = items.filter((o) => keyOf(o) > after);
+  }
+  const metadata: JsonObject = { resourceVersion: String(rv) };
+  if (limit !== undefined && limit > 0 && items.length > limit) {
+    const last = items[limit - 1];
+    metadata['continue'] = encodeContinue(rv, last === undefined ? '' : keyOf(last));
+    metadata['remainingItemCount'] = items.length - limit;
+    items = items.slice(0, limit);
+  }
+  return {
+    code: 200,
+    body: {
+      kind: `${r.def.kind}List`,
+      apiVersion: `${r.def.group}/${r.version}`,
+      metadata,
+      items: items.map((o) => convert(r.def, o, r.version)),
+    },
+  };
+}
+
+/** POST to a collection. */
+export function createObject(s: RestServices, r: RestRequest, body: JsonObject): RestResult {
+  const ws = requireWs(r);
+  checkTypeMeta(r, body);
+  validated(r, body, false);
+  if (r.def.resource === 'apiexportendpointslices') {
+    const ref = objAt(objAt(body, 'spec'), 'export') ?? {};
+    const path = strAt(ref, 'path') ?? '';
+    const target = s.topology.resolve(path === '' ? ws.cluster : path);
+    const exists =
+      target !== undefined &&
+      s.store.get('apiexports', target.cluster, strAt(ref, 'name') ?? '') !== undefined;
+    if (!exists || !r.canBind(target.path)) {
+      throw new SimHttpError(
+        403,
+        `unable to create APIExportEndpointSlice: no permission to bind to export ${path === '' ? ws.path : path}:${strAt(ref, 'name') ?? ''}`,
+      );
+    }
+  }
+  const created = s.objects.create(r.def, ws, toStorage(r, body), 'client');
+  return { code: 201, body: convert(r.def, created, r.version) };
+}
+
+/** PUT of an object or its status. */
+export function updateObject(s: RestServices, r: RestRequest, body: JsonObject): RestResult {
+  const ws = requireWs(r);
+  checkTypeMeta(r, body);
+  const name = r.name ?? '';
+  const inBody = nameInBody(body);
+  if (inBody !== '' && inBody !== name) {
+    throw new SimHttpError(
+      400,
+      `the name of the object (${inBody}) does not match the name on the URL (${name})`,
+    );
+  }
+  const withName = clone(body);
+  const m = isObject(withName['metadata']) ? withName['metadata'] : {};
+  m['name'] = name;
+  withName['metadata'] = m;
+  const status = r.subresource === 'status';
+  validated(r, withName, status);
+  const updated = s.objects.replace(r.def, ws, name, toStorage(r, withName), { status }, 'client');
+  return { code: 200, body: convert(r.def, updated, r.version) };
+}
+
+/** PATCH (JSON merge patch) of an object or its status. */
+export function patchObject(s: RestServices, r: RestRequest, patch: JsonObject): RestResult {
+  const ws = requireWs(r);
+  const name = r.name ?? '';
+  const existing = s.store.get(r.def.resource, ws.cluster, name);
+  if (existing === undefined) throw notFound(r.def.resource, r.def.group, name);
+  const merged = mergePatch(convert(r.def, existing, r.version), patch);
+  if (!isObject(merged)) throw new SimHttpError(400, 'the patch did not produce an object');
+  return updateObject(s, r, merged);
+}
+
+/** DELETE of an object (returns the object; with finalizers it is only marked for deletion). */
+export function deleteObject(s: RestServices, r: RestRequest): RestResult {
+  const ws = requireWs(r);
+  const obj = s.objects.delete(r.def, ws, r.name ?? '', 'client');
+  return { code: 200, body: convert(r.def, obj, r.version) };
+}

@@ -1,0 +1,204 @@
+import { CLUSTER_ANNOTATION, PATH_ANNOTATION } from '../kcp/meta.js';
+import { timestamp, type SimulatorClock } from './clock.js';
+import {
+  arrAt,
+  clone,
+  drop,
+  deepEqual,
+  isObject,
+  meta,
+  objAt,
+  strAt,
+  type Json,
+  type JsonObject,
+} from './json.js';
+import { deterministicUid, sha256 } from './names.js';
+import type { ResourceDef } from './resources.js';
+import { alreadyExists, conflict, invalid, notFound } from './status.js';
+import type { Store, WriteOrigin } from './store.js';
+import type { WorkspaceInfo } from './topology.js';
+import { immutableField } from './validation.js';
+
+/** Finalizer kcp's admission puts on every APIBinding. */
+export const BINDING_FINALIZER = 'apis.kcp.io/apibinding-finalizer';
+/** Label kcp's admission puts on every APIBinding (hash of export cluster + name). */
+export const BINDING_EXPORT_LABEL = 'internal.apis.kcp.io/export';
+
+const MUTABLE_META = ['labels', 'annotations', 'finalizers', 'ownerReferences'];
+
+/**
+ * Object lifecycle shared by the REST layer, the controllers and the helpers: server-managed metadata,
+ * kcp admission (annotations, binding finalizer), generation, optimistic concurrency, finalizer-aware
+ * deletion. All inputs are in the storage version.
+ */
+export class Objects {
+  private uids = 0;
+  private readonly store: Store;
+  private readonly clock: SimulatorClock;
+  private readonly seed: string;
+
+  constructor(store: Store, clock: SimulatorClock, seed: string) {
+    this.store = store;
+    this.clock = clock;
+    this.seed = seed;
+  }
+
+  /** Creates an object; status is dropped for resources with a status subresource. */
+  create(def: ResourceDef, ws: WorkspaceInfo, input: JsonObject, origin: WriteOrigin): JsonObject {
+    const inMeta = objAt(input, 'metadata') ?? {};
+    let name = strAt(inMeta, 'name') ?? '';
+    if (name === '') {
+      const prefix = strAt(inMeta, 'generateName') ?? '';
+      name = `${prefix}${sha256(`${this.seed}\0gen\0${this.uids}`).slice(0, 5)}`;
+    }
+    if (this.store.get(def.resource, ws.cluster, name) !== undefined) {
+      throw alreadyExists(def.resource, def.group, name);
+    }
+    const obj: JsonObject = clone(input);
+    obj['apiVersion'] = `${def.group}/${def.storage}`;
+    obj['kind'] = def.kind;
+    const m: JsonObject = { name };
+    for (const k of MUTABLE_META) if (inMeta[k] !== undefined && inMeta[k] !== null) m[k] = clone(inMeta[k]);
+    m['uid'] = deterministicUid(this.seed, ++this.uids);
+    m['generation'] = 1;
+    m['creationTimestamp'] = timestamp(this.clock);
+    obj['metadata'] = m;
+    if (def.hasStatus) delete obj['status'];
+    this.admit(def, ws, obj);
+    return this.store.put(def.resource, ws.cluster, obj, origin).object;
+  }
+
+  /**
+   * Replaces an object (main resource: metadata + spec; status subresource: status only).
+   * @throws SimHttpError 404, 409 Conflict (stale resourceVersion), 422 (immutable field changed).
+   */
+  replace(
+    def: ResourceDef,
+    ws: WorkspaceInfo,
+    name: string,
+    input: JsonObject,
+    options: { status?: boolean },
+    origin: WriteOrigin,
+  ): JsonObject {
+    const existing = this.store.get(def.resource, ws.cluster, name);
+    if (existing === undefined) throw notFound(def.resource, def.group, name);
+    const inMeta = objAt(input, 'metadata') ?? {};
+    const rv = strAt(inMeta, 'resourceVersion');
+    if (rv !== undefined && rv !== '' && rv !== strAt(meta(existing), 'resourceVersion')) {
+      throw conflict(def.resource, def.group, name);
+    }
+    const next = clone(existing);
+    if (options.status === true) {
+      if (input['status'] === undefined || input['status'] === null) delete next['status'];
+      else next['status'] = clone(input['status']);
+    } else {
+      const m = meta(next);
+      for (const k of MUTABLE_META) {
+        if (inMeta[k] === undefined || inMeta[k] === null) drop(m, k);
+        else m[k] = clone(inMeta[k]);
+      }
+      for (const [k, v] of Object.entries(input)) {
+        if (k === 'metadata' || k === 'apiVersion' || k === 'kind') continue;
+        if (k === 'status' && def.hasStatus) continue;
+        if (v !== undefined) next[k] = clone(v);
+      }
+      for (const k of Object.keys(next)) {
+        if (!['metadata', 'apiVersion', 'kind', 'status'].includes(k) && input[k] === undefined)
+          drop(next, k);
+      }
+      if (!def.hasStatus && input['status'] === undefined) delete next['status'];
+      const imm = immutableField(def);
+      if (imm !== undefined) {
+        const before = dig(existing, imm.path);
+        const after = dig(next, imm.path);
+        if (!deepEqual(before, after)) {
+          throw invalid(def.kind, def.group, name, [
+            {
+              field: imm.field,
+              reason: 'FieldValueInvalid',
+              message: 'Invalid value: "object": APIExport reference must not be changed',
+            },
+          ]);
+        }
+      }
+      if (!deepEqual(existing['spec'], next['spec'])) {
+        m['generation'] = (typeof m['generation'] === 'number' ? m['generation'] : 1) + 1;
+      }
+      this.admit(def, ws, next);
+    }
+    return this.commit(def, ws, existing, next, origin);
+  }
+
+  /** Applies `mutate` to a copy of the object and writes it when something changed (controllers). */
+  mutate(
+    def: ResourceDef,
+    ws: WorkspaceInfo,
+    name: string,
+    mutate: (draft: JsonObject) => void,
+    origin: WriteOrigin = 'controller',
+  ): JsonObject | undefined {
+    const existing = this.store.get(def.resource, ws.cluster, name);
+    if (existing === undefined) return undefined;
+    const next = clone(existing);
+    mutate(next);
+    return this.commit(def, ws, existing, next, origin);
+  }
+
+  /**
+   * Deletes an object: with finalizers it only gets a `deletionTimestamp`; otherwise it is removed.
+   * @throws SimHttpError 404.
+   */
+  delete(def: ResourceDef, ws: WorkspaceInfo, name: string, origin: WriteOrigin): JsonObject {
+    const existing = this.store.get(def.resource, ws.cluster, name);
+    if (existing === undefined) throw notFound(def.resource, def.group, name);
+    if ((arrAt(meta(existing), 'finalizers') ?? []).length > 0) {
+      if (meta(existing)['deletionTimestamp'] !== undefined) return existing;
+      const next = clone(existing);
+      meta(next)['deletionTimestamp'] = timestamp(this.clock);
+      meta(next)['deletionGracePeriodSeconds'] = 0;
+      return this.store.put(def.resource, ws.cluster, next, origin).object;
+    }
+    return this.store.remove(def.resource, ws.cluster, name, origin)?.object ?? existing;
+  }
+
+  private commit(
+    def: ResourceDef,
+    ws: WorkspaceInfo,
+    existing: JsonObject,
+    next: JsonObject,
+    origin: WriteOrigin,
+  ): JsonObject {
+    const m = meta(next);
+    if (m['deletionTimestamp'] !== undefined && (arrAt(m, 'finalizers') ?? []).length === 0) {
+      return this.store.remove(def.resource, ws.cluster, strAt(m, 'name') ?? '', origin)?.object ?? next;
+    }
+    if (deepEqual(existing, next)) return existing;
+    return this.store.put(def.resource, ws.cluster, next, origin).object;
+  }
+
+  /** kcp admission: cluster/path annotations; binding finalizer and export label. */
+  private admit(def: ResourceDef, ws: WorkspaceInfo, obj: JsonObject): void {
+    const m = meta(obj);
+    const ann = isObject(m['annotations']) ? m['annotations'] : {};
+    ann[CLUSTER_ANNOTATION] = ws.cluster;
+    if (def.pathAnnotation) ann[PATH_ANNOTATION] = ws.path;
+    m['annotations'] = ann;
+    if (def.resource !== 'apibindings') return;
+    if (m['deletionTimestamp'] === undefined) {
+      const fin = (arrAt(m, 'finalizers') ?? []).filter((f): f is string => typeof f === 'string');
+      if (!fin.includes(BINDING_FINALIZER)) m['finalizers'] = [...fin, BINDING_FINALIZER];
+    }
+    const ref = objAt(objAt(objAt(obj, 'spec'), 'reference'), 'export');
+    const labels = isObject(m['labels']) ? m['labels'] : {};
+    labels[BINDING_EXPORT_LABEL] = sha256(
+      `${strAt(ref, 'path') ?? ws.path}:${strAt(ref, 'name') ?? ''}`,
+    ).slice(0, 40);
+    m['labels'] = labels;
+  }
+}
+
+function dig(obj: JsonObject, path: string[]): Json | undefined {
+  let cur: Json | undefined = obj;
+  for (const p of path) cur = isObject(cur) ? cur[p] : undefined;
+  return cur;
+}

@@ -1,0 +1,120 @@
+import type { JsonObject } from './json.js';
+
+/** One field error, as in `Status.details.causes`. */
+export interface FieldCause {
+  field: string;
+  reason: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueForbidden';
+  message: string;
+}
+
+const REASONS: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Expired',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+/** The Kubernetes reason for an HTTP status code. */
+export function reasonFor(code: number): string {
+  return REASONS[code] ?? (code >= 500 ? 'InternalError' : 'BadRequest');
+}
+
+/** An API error the router turns into a `Status` response. */
+export class SimHttpError extends Error {
+  readonly code: number;
+  readonly reason: string;
+  readonly details: JsonObject | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    code: number,
+    message: string,
+    init: { reason?: string; details?: JsonObject; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+    this.code = code;
+    this.reason = init.reason ?? reasonFor(code);
+    this.details = init.details;
+    this.retryAfterSeconds = init.retryAfterSeconds;
+  }
+
+  /** The `Status` body for this error. */
+  toStatus(): JsonObject {
+    const body = statusBody(this.code, this.message, this.reason, this.details);
+    if (this.retryAfterSeconds !== undefined) {
+      const details = (body['details'] as JsonObject | undefined) ?? {};
+      details['retryAfterSeconds'] = this.retryAfterSeconds;
+      body['details'] = details;
+    }
+    return body;
+  }
+}
+
+/** A `metav1.Status` failure body. */
+export function statusBody(code: number, message: string, reason?: string, details?: JsonObject): JsonObject {
+  const body: JsonObject = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason: reason ?? reasonFor(code),
+    code,
+  };
+  if (details !== undefined) body['details'] = details;
+  return body;
+}
+
+/** `<resource>.<group> "<name>" not found` (404). */
+export function notFound(resource: string, group: string, name: string): SimHttpError {
+  return new SimHttpError(404, `${resource}.${group} "${name}" not found`, {
+    details: { name, group, kind: resource },
+  });
+}
+
+/** `<resource>.<group> "<name>" already exists` (409 AlreadyExists). */
+export function alreadyExists(resource: string, group: string, name: string): SimHttpError {
+  return new SimHttpError(409, `${resource}.${group} "${name}" already exists`, {
+    reason: 'AlreadyExists',
+    details: { name, group, kind: resource },
+  });
+}
+
+/** Optimistic-concurrency conflict (409 Conflict). */
+export function conflict(resource: string, group: string, name: string): SimHttpError {
+  return new SimHttpError(
+    409,
+    `Operation cannot be fulfilled on ${resource}.${group} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    { details: { name, group, kind: resource } },
+  );
+}
+
+/** 422 Invalid naming every offending field, like kube-apiserver. */
+export function invalid(kind: string, group: string, name: string, causes: FieldCause[]): SimHttpError {
+  const text = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
+  const list = causes.length > 1 ? `[${text}]` : text;
+  return new SimHttpError(422, `${kind}.${group} "${name}" is invalid: ${list}`, {
+    details: {
+      name,
+      group,
+      kind,
+      causes: causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field })),
+    },
+  });
+}
+
+/** 410 Expired for a resourceVersion older than the retained history. */
+export function expired(rv: number | string, current: number): SimHttpError {
+  return new SimHttpError(410, `too old resource version: ${rv} (${current})`);
+}
