@@ -4,7 +4,8 @@ import type { KcpError } from '../errors.js';
 import type { Transport } from '../http/types.js';
 import { PATH_ANNOTATION } from '../kcp/meta.js';
 import type { ResourceDescriptor } from '../kcp/resource.js';
-import { Reflector, type ReflectorEvent, type ReflectorOptions } from './reflector.js';
+import { Reflector } from './reflector.js';
+import type { ReflectorEvent, ReflectorOptions } from './types.js';
 import { type KubeObject, isEmptyDelta } from './store.js';
 
 /** One consistent view of a shared informer's store. */

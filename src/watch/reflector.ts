@@ -1,95 +1,13 @@
 import { Subject, type Observable } from 'rxjs';
-import type { ClientStatus } from '../client-types.js';
-import {
-  type KcpError,
-  NetworkError,
-  TimeoutError,
-  isApiStatusError,
-  isDecodeError,
-  isKcpError,
-  isNetworkError,
-  isTimeoutError,
-} from '../errors.js';
+import { type KcpError, NetworkError, TimeoutError, isApiStatusError } from '../errors.js';
 import type { ResourceDescriptor } from '../kcp/resource.js';
 import type { Transport, WatchItem } from '../http/types.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { Backoff } from './backoff.js';
-import {
-  type KubeObject,
-  type StoreDelta,
-  buildStore,
-  diffStores,
-  objectKey,
-  statusToError,
-} from './store.js';
-import { type ResolvedWatchTuning, type WatchTuning, resolveWatchTuning } from './tuning.js';
-
-/** Options of a {@link Reflector}. */
-export interface ReflectorOptions {
-  /** Kubernetes field selector, e.g. `metadata.name=x`. */
-  fieldSelector?: string | undefined;
-  /** Kubernetes label selector. */
-  labelSelector?: string | undefined;
-  /** Timings and backoff. @default client-go's defaults */
-  tuning?: WatchTuning | undefined;
-  /** Logging hook. @default silent */
-  logger?: Logger | undefined;
-  /** Clock in ms, for tests. @default Date.now */
-  now?: (() => number) | undefined;
-}
-
-/** What a {@link Reflector} reports, discriminated on `type`. */
-export type ReflectorEvent<T> =
-  /** A list completed: `items` is the whole, consistent store; `delta` compares it with the previous one. */
-  | { type: 'synced'; items: ReadonlyMap<string, T>; resourceVersion: string; delta: StoreDelta }
-  /** A watch event changed the store. */
-  | {
-      type: 'changed';
-      items: ReadonlyMap<string, T>;
-      resourceVersion: string;
-      event: 'ADDED' | 'MODIFIED' | 'DELETED';
-      key: string;
-      object: T;
-    }
-  /** A list failed in a way a consumer should show (401/403/404, bad data); retries continue. */
-  | { type: 'failed'; error: KcpError }
-  /** Something degraded but was handled (an undecodable watch line was skipped). */
-  | { type: 'diagnostic'; error: KcpError }
-  /** A connection lifecycle transition. */
-  | { type: 'status'; status: ClientStatus };
-
-type WatchOutcome =
-  | { kind: 'closed'; events: number; durationMs: number }
-  | { kind: 'rewatch'; error: KcpError }
-  | { kind: 'relist'; error: KcpError; reason: 'expired' | 'error' };
-
-/**
- * True for a list failure a consumer should see as state (not just a retry): a 4xx other than
- * 408/410/429 (e.g. 401/403 while RBAC propagates, 404 when the resource is not served), or a {@link DecodeError}.
- */
-export function isReportableError(error: unknown): boolean {
-  if (isDecodeError(error)) return true;
-  if (!isApiStatusError(error)) return false;
-  return error.status >= 400 && error.status < 500 && ![408, 410, 429].includes(error.status);
-}
-
-function toKcpError(e: unknown): KcpError {
-  if (isKcpError(e)) return e;
-  return new NetworkError(`unexpected transport failure: ${e instanceof Error ? e.message : String(e)}`, {
-    cause: e,
-  });
-}
-
-function classify(error: KcpError): WatchOutcome {
-  if (isApiStatusError(error)) {
-    if (error.status === 410) return { kind: 'relist', error, reason: 'expired' };
-    if (error.status === 429) return { kind: 'rewatch', error };
-    return { kind: 'relist', error, reason: 'error' };
-  }
-  if (isNetworkError(error) || isTimeoutError(error) || isDecodeError(error))
-    return { kind: 'rewatch', error };
-  return { kind: 'relist', error, reason: 'error' };
-}
+import { type WatchOutcome, classify, isReportableError, toKcpError } from './policy.js';
+import { type KubeObject, buildStore, diffStores, objectKey, statusToError } from './store.js';
+import { type ResolvedWatchTuning, resolveWatchTuning } from './tuning.js';
+import type { ReflectorEvent, ReflectorOptions } from './types.js';
 
 /**
  * Keeps a local copy of one collection in sync with the server by list + watch, like client-go's reflector:

@@ -1,6 +1,6 @@
 import { Subscription } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiStatusError, DecodeError, type KcpError } from '../../src/errors.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiStatusError, DecodeError, type KcpError, NetworkError } from '../../src/errors.js';
 import { type InformerState, SharedInformer } from '../../src/watch/informer.js';
 import { FakeTransport, type Widget, fastTuning, tick, widget, widgets } from './helpers/fake-transport.js';
 
@@ -218,5 +218,29 @@ describe('SharedInformer', () => {
     expect(w.aborted).toBe(true);
     informer.object$('a').subscribe({ complete: () => completed++ });
     expect(completed).toBe(2);
+  });
+});
+
+describe('SharedInformer teardown', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('leaves no timer and no open request after the last unsubscribe, even while backing off', async () => {
+    vi.useFakeTimers();
+    const transport = new FakeTransport();
+    const informer = new SharedInformer(transport, widgets, 'root', { tuning: fastTuning });
+    const sub = informer.object$('a').subscribe();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(transport.openWatches).toBe(1);
+    transport.watchFailures = [new NetworkError('reset')];
+    transport.watches[0]!.fail(new NetworkError('reset'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(vi.getTimerCount()).toBe(1); // the backoff sleep
+    sub.unsubscribe();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(transport.openWatches).toBe(0);
+    expect(transport.watchCalls).toHaveLength(1);
   });
 });

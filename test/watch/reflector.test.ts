@@ -9,7 +9,9 @@ import {
   isNetworkError,
   isTimeoutError,
 } from '../../src/errors.js';
-import { Reflector, type ReflectorEvent, isReportableError } from '../../src/watch/reflector.js';
+import { isReportableError } from '../../src/watch/policy.js';
+import { Reflector } from '../../src/watch/reflector.js';
+import type { ReflectorEvent } from '../../src/watch/types.js';
 import type { WatchTuning } from '../../src/watch/tuning.js';
 import { FakeTransport, type Widget, fastTuning, tick, widget, widgets } from './helpers/fake-transport.js';
 
