@@ -91,7 +91,7 @@ function pickContext(
     `Context "${name}" (${origin}) is not defined in ${describeFiles(merged)}; ${available(merged.contexts)}`,
     explicit === undefined
       ? { file: merged.currentContextFile, field: 'current-context' }
-      : { field: 'context' },
+      : { file: merged.files[0], field: 'context' },
   );
 }
 

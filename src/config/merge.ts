@@ -10,6 +10,7 @@
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { KubeconfigError } from '../errors.js';
+import { registerSecret } from '../redact.js';
 import { ioReason } from './material.js';
 import { readKubeconfigFile, validateKubeconfig } from './parse.js';
 import type { KubeconfigCluster, KubeconfigContext, KubeconfigObject, KubeconfigUser } from './schema.js';
@@ -145,6 +146,11 @@ function emptyMerged(): MergedKubeconfig {
 
 /** Merges one validated document into `into` with first-wins semantics. */
 function mergeInto(into: MergedKubeconfig, doc: KubeconfigObject, file: string | undefined): void {
+  for (const u of doc.users) {
+    registerSecret(u.user?.token);
+    registerSecret(u.user?.password);
+    registerSecret(u.user?.['client-key-data']);
+  }
   const config = resolvePaths(doc, file);
   addEntries(
     into.clusters,

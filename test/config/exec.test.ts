@@ -1,10 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execCredentials, sharedExecCredentials } from '../../src/config/exec-provider.js';
 import { runExecPlugin, type ExecPluginConfig } from '../../src/config/exec-run.js';
+import { loadConnection } from '../../src/config/load-connection.js';
 import { isAbortError, isExecCredentialError, type ExecCredentialError } from '../../src/errors.js';
 
 const PLUGIN = resolve(import.meta.dirname, '../fixtures/exec/plugin.mjs');
@@ -280,5 +289,105 @@ describe('execCredentials', () => {
     const cfg = plugin({ PLUGIN_TOKEN: 'shared' });
     expect(sharedExecCredentials(cfg)).toBe(sharedExecCredentials({ ...cfg }));
     expect(sharedExecCredentials(cfg)).not.toBe(sharedExecCredentials({ ...cfg, args: [PLUGIN, 'x'] }));
+  });
+});
+
+describe('exec plugins from a kubeconfig', () => {
+  it('runs a relative command from the kubeconfig directory with cluster info', async () => {
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(PLUGIN, join(dir, 'bin', 'plugin.mjs'));
+    chmodSync(join(dir, 'bin', 'plugin.mjs'), 0o755);
+    const ca = readFileSync(resolve(import.meta.dirname, '../fixtures/kubeconfig/pem/ca.crt'), 'utf8');
+    const dump = join(dir, 'dump.json');
+    const file = join(dir, 'config');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        clusters: [
+          {
+            name: 'kcp',
+            cluster: {
+              server: 'https://kcp.example:6443/clusters/root',
+              'certificate-authority-data': Buffer.from(ca).toString('base64'),
+              'tls-server-name': 'kcp.internal',
+              'proxy-url': 'http://proxy:3128',
+              'disable-compression': true,
+              extensions: [
+                { name: 'other', extension: {} },
+                { name: 'client.authentication.k8s.io/exec', extension: { audience: 'kcp' } },
+              ],
+            },
+          },
+        ],
+        users: [
+          {
+            name: 'oidc',
+            user: {
+              exec: {
+                apiVersion: 'client.authentication.k8s.io/v1',
+                command: './bin/plugin.mjs',
+                args: ['get-token'],
+                env: [
+                  { name: 'PLUGIN_DUMP', value: dump },
+                  { name: 'PLUGIN_COUNTER', value: join(dir, 'count') },
+                ],
+                interactiveMode: 'Never',
+                provideClusterInfo: true,
+              },
+            },
+          },
+        ],
+        contexts: [{ name: 'kcp', context: { cluster: 'kcp', user: 'oidc' } }],
+        'current-context': 'kcp',
+      }),
+    );
+    const r = loadConnection({ kubeconfig: file, execTimeoutMs: 5000 }, { HOME: dir });
+    const creds = await r.connection.credentials.get();
+    expect(creds.headers['Authorization']).toBe('Bearer plugin-token-1');
+    const seen = JSON.parse(readFileSync(dump, 'utf8'));
+    expect(seen.args).toEqual(['get-token']);
+    expect(seen.info.spec).toEqual({
+      interactive: false,
+      cluster: {
+        server: 'https://kcp.example:6443/clusters/root',
+        'certificate-authority-data': Buffer.from(ca).toString('base64'),
+        'tls-server-name': 'kcp.internal',
+        'proxy-url': 'http://proxy:3128',
+        'disable-compression': true,
+        config: { audience: 'kcp' },
+      },
+    });
+  });
+
+  it('tells the plugin about insecure-skip-tls-verify and defaults v1beta1 to IfAvailable', async () => {
+    const dump = join(dir, 'dump.json');
+    const r = loadConnection(
+      {
+        kubeconfig: {
+          clusters: [{ name: 'c', cluster: { server: 'https://x', 'insecure-skip-tls-verify': true } }],
+          users: [
+            {
+              name: 'u',
+              user: {
+                exec: {
+                  apiVersion: 'client.authentication.k8s.io/v1beta1',
+                  command: process.execPath,
+                  args: [PLUGIN],
+                  env: [{ name: 'PLUGIN_DUMP', value: dump }],
+                  provideClusterInfo: true,
+                },
+              },
+            },
+          ],
+          contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+          'current-context': 'x',
+        },
+      },
+      { HOME: dir },
+    );
+    await r.connection.credentials.get();
+    const seen = JSON.parse(readFileSync(dump, 'utf8'));
+    expect(seen.info.spec.cluster).toEqual({ server: 'https://x', 'insecure-skip-tls-verify': true });
+    expect(seen.info.spec.interactive).toBe(process.stdin.isTTY === true);
   });
 });

@@ -51,7 +51,13 @@ function kubectlView(c: Case): KubectlView {
   if (c.context !== undefined) args.push('--context', c.context);
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: c.home ?? home };
   if (c.kubeconfigEnv !== undefined) env['KUBECONFIG'] = c.kubeconfigEnv.join(delimiter);
-  const out = execFileSync('kubectl', args, { env, cwd: home, encoding: 'utf8', timeout: 10_000 });
+  const out = execFileSync('kubectl', args, {
+    env,
+    cwd: home,
+    encoding: 'utf8',
+    timeout: 10_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return JSON.parse(out) as KubectlView;
 }
 
@@ -157,4 +163,21 @@ describe.skipIf(!hasKubectl)('kubectl oracle (kubectl config view --minify --fla
       }
     });
   }
+});
+
+describe.skipIf(!hasKubectl)('kubectl oracle for broken kubeconfigs', () => {
+  it.each([
+    ['a YAML syntax error', 'bad/syntax.yaml', undefined],
+    ['a wrong type', 'bad/wrong-type.yaml', undefined],
+    ['a context naming a missing user', 'bad/missing-user.yaml', undefined],
+    ['a context naming a missing cluster', 'bad/missing-user.yaml', 'other'],
+    ['an unknown context', 'bad/missing-user.yaml', 'nope'],
+    ['a missing certificate-authority file', 'bad/missing-ca.yaml', undefined],
+  ])('rejects %s like kubectl does', (_, file, context) => {
+    const c: Case = { title: file, kubeconfigEnv: [f(file)], ...(context === undefined ? {} : { context }) };
+    expect(() => kubectlView({ ...c })).toThrow();
+    expect(() => loadConnection({ context }, { KUBECONFIG: f(file), HOME: home })).toThrow(
+      expect.objectContaining({ name: 'KubeconfigError' }),
+    );
+  });
 });
