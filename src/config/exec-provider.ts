@@ -80,7 +80,7 @@ export function execCredentials(
 
   const start = (): Promise<Credentials> => {
     if (inflight !== undefined) return inflight;
-    const isTTY = options.isTTY ?? (() => process.stdin.isTTY === true);
+    const isTTY = options.isTTY ?? (() => (process.stdin as { isTTY?: boolean }).isTTY === true);
     const interactive = config.interactiveMode !== 'Never' && isTTY();
     const timeoutMs =
       options.timeoutMs ?? (interactive ? DEFAULT_INTERACTIVE_EXEC_TIMEOUT_MS : DEFAULT_EXEC_TIMEOUT_MS);

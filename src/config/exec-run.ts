@@ -154,7 +154,7 @@ export function runExecPlugin(
   options: ExecRunOptions,
 ): Promise<ExecCredentialResult> {
   const name = basename(config.command);
-  const isTTY = options.isTTY ?? (() => process.stdin.isTTY === true);
+  const isTTY = options.isTTY ?? (() => (process.stdin as { isTTY?: boolean }).isTTY === true);
   let interactive: boolean;
   try {
     interactive = isInteractive(config, isTTY);

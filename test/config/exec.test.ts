@@ -388,6 +388,6 @@ describe('exec plugins from a kubeconfig', () => {
     await r.connection.credentials.get();
     const seen = JSON.parse(readFileSync(dump, 'utf8'));
     expect(seen.info.spec.cluster).toEqual({ server: 'https://x', 'insecure-skip-tls-verify': true });
-    expect(seen.info.spec.interactive).toBe(process.stdin.isTTY === true);
+    expect(seen.info.spec.interactive).toBe((process.stdin as { isTTY?: boolean }).isTTY === true);
   });
 });
