@@ -53,14 +53,15 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
   return {
     workspacePath,
     workspace: (path: string) => makeClient(family, parseWorkspacePath(path)),
-    async resolveEndpoints(ref: ExportRef, options: ResolveOptions = {}): Promise<EndpointResolution> {
+    resolveEndpoints(ref: ExportRef, options: ResolveOptions = {}): Promise<EndpointResolution> {
+      // Validated before any promise exists, so invalid input throws synchronously at the call.
       const target = resolveTarget(ref, workspacePath, options);
-      const r = await resolveOnce(family.transport, target, {
-        signal: options.signal,
-        tuning: family.tuning,
-      });
-      warnIfFallback(r);
-      return r;
+      return resolveOnce(family.transport, target, { signal: options.signal, tuning: family.tuning }).then(
+        (r) => {
+          warnIfFallback(r);
+          return r;
+        },
+      );
     },
     watchEndpoints(ref: ExportRef, options: ResolveOptions = {}): Observable<EndpointChange> {
       const target = resolveTarget(ref, workspacePath, options);
