@@ -118,6 +118,9 @@ export function createClient(options: ClientOptions = {}): KcpEndpointsClient {
     identity: loaded.connection.label,
     tuning: options.watch,
     logger,
+    onEmpty: () => {
+      transport.releaseIdle();
+    },
   });
   const workspace = parseWorkspacePath(options.workspace ?? loaded.workspace ?? 'root', {
     what: 'workspace',

@@ -224,6 +224,15 @@ export class AgentPool {
     return { httpAgent: this.#http, proxy };
   }
 
+  /** Closes the idle keep-alive sockets of every agent; sockets in use are left alone. */
+  releaseIdle(): void {
+    for (const agent of [this.#http, this.#https, ...this.#byCert.values()]) {
+      for (const sockets of Object.values(agent.freeSockets)) {
+        for (const socket of sockets ?? []) socket.destroy();
+      }
+    }
+  }
+
   /** Destroys every agent and its sockets. */
   destroy(): void {
     this.#http.destroy();

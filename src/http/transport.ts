@@ -38,6 +38,8 @@ export interface TransportOptions {
 export interface HttpTransport extends Transport {
   /** Destroys the agents and their idle sockets. Requests after `close()` still work (new sockets). */
   close(): void;
+  /** Closes idle keep-alive sockets (e.g. when the last watch ended); requests in flight are not affected. */
+  releaseIdle(): void;
 }
 
 /** Default timeout of non-watch requests. */
@@ -297,5 +299,6 @@ export function createTransport(options: TransportOptions): HttpTransport {
       return json({ method: 'GET', url: `${baseUrl}${path}` }, o.signal);
     },
     close: () => pool?.destroy(),
+    releaseIdle: () => pool?.releaseIdle(),
   };
 }

@@ -21,6 +21,8 @@ export interface InformerCacheOptions {
   tuning?: WatchTuning | undefined;
   /** Logging hook. @default silent */
   logger?: Logger | undefined;
+  /** Called when the last active informer stopped (nothing is watched any more), e.g. to drop idle sockets. */
+  onEmpty?: (() => void) | undefined;
 }
 
 /** Selectors that make an informer distinct from another on the same collection. */
@@ -109,6 +111,7 @@ export class InformerCache {
       onIdle: () => {
         if (this.informers.get(key) === (informer as unknown as SharedInformer<KubeObject>))
           this.informers.delete(key);
+        if (![...this.informers.values()].some((i) => i.active)) this.options.onEmpty?.();
       },
     });
     if (this.closed) informer.close();

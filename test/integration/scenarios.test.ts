@@ -202,6 +202,7 @@ describe('discovery scenarios against the simulator', () => {
     for (const s of subs) s.unsubscribe();
     await new Promise((r) => setTimeout(r, 50));
     expect(sim.watches()).toBe(0);
+    expect(sim.connections()).toBe(0);
   });
 
   it('reports retries on status$ while converging after a dropped watch', async () => {
