@@ -106,6 +106,7 @@ export async function startKcpSimulator(options: SimulatorOptions = {}): Promise
     clock,
     profile,
     stalled,
+    anonymousAdmin: options.anonymousAdmin === true,
   });
   let tls: SimulatorTls | undefined;
   if (options.tls === true) tls = await generateTls();

@@ -29,6 +29,12 @@ export interface SimulatorOptions {
   seed?: string;
   /** Bearer token of the admin user `kcp-admin`. @default a random token */
   token?: string;
+  /**
+   * Treat requests without an `Authorization` header as the admin user (invalid tokens still get 401).
+   * kubectl does not send bearer tokens to plain-HTTP servers, so use this (or `tls: true`) with kubectl.
+   * @default false
+   */
+  anonymousAdmin?: boolean;
   /** Watch events kept for resumption; older resourceVersions get 410 Expired. @default 10000 */
   retainedEvents?: number;
   /** Interval of BOOKMARK events on watches that allow them. @default 60000 */

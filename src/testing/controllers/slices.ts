@@ -1,6 +1,6 @@
 import { timestamp } from '../clock.js';
 import { allTrue, setConditions } from '../conditions.js';
-import { arrAt, child, isObject, objAt, recordAt, strAt, type Json, type JsonObject } from '../json.js';
+import { arrAt, child, drop, isObject, objAt, recordAt, strAt, type Json, type JsonObject } from '../json.js';
 import { resourceDef } from '../resources.js';
 import { formatSelector, matches, parseLabelSelector, type Selector } from '../selectors.js';
 import { exportKey, refOf, resolveRef, type ControllerContext } from './context.js';
@@ -26,7 +26,7 @@ export function shardList(
 function setEndpoints(ctx: ControllerContext, status: JsonObject, urls: string[]): void {
   if (urls.length > 0) status['endpoints'] = urls.map((url) => ({ url }));
   else if (ctx.profile === '0.27') status['endpoints'] = null;
-  else delete status['endpoints'];
+  else drop(status, 'endpoints');
 }
 
 function currentUrls(status: JsonObject): string[] {
@@ -108,8 +108,9 @@ export function reconcileSlice(ctx: ControllerContext, cluster: string, name: st
       setEndpoints(ctx, status, [...new Set(urls)]);
       return;
     }
-    if (partitionName !== '') status['shardSelector'] = formatSelector(selector);
-    else delete status['shardSelector'];
+    const shardSelector = formatSelector(selector);
+    if (shardSelector !== '') status['shardSelector'] = shardSelector;
+    else drop(status, 'shardSelector');
     if (!allTrue(status)) return;
     const urls = currentUrls(status);
     const key = exportKey(expCluster, ref.name);
