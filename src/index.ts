@@ -133,3 +133,30 @@ export type { ExportRef, ObjectRef } from './kcp/paths.js';
 export { CLUSTER_ANNOTATION, PATH_ANNOTATION } from './kcp/meta.js';
 export type { Condition, List, ObjectMeta, Status, WatchEvent, WatchEventType } from './kcp/meta.js';
 export type { ResourceDescriptor } from './kcp/resource.js';
+
+// Kubeconfig and credentials
+export { loadConnection } from './config/load-connection.js';
+export type { ConnectionOptions, LoadedConfig } from './config/load-connection.js';
+export { kubeconfigPaths, loadKubeconfig } from './config/merge.js';
+export type { KubeconfigEntry, KubeconfigEnv, MergedKubeconfig } from './config/merge.js';
+export type {
+  KubeconfigCluster,
+  KubeconfigContext,
+  KubeconfigExec,
+  KubeconfigObject,
+  KubeconfigUser,
+} from './config/schema.js';
+export { anonymousCredentials, staticTokenCredentials } from './config/connection.js';
+export type { Connection, CredentialProvider, Credentials, TlsConfig } from './config/connection.js';
+export {
+  basicAuthCredentials,
+  DEFAULT_TOKEN_FILE_PERIOD_MS,
+  tokenFileCredentials,
+} from './config/credentials.js';
+export {
+  DEFAULT_EXEC_EXPIRY_SKEW_MS,
+  DEFAULT_EXEC_TIMEOUT_MS,
+  execCredentials,
+} from './config/exec-provider.js';
+export type { ExecProviderOptions } from './config/exec-provider.js';
+export type { ExecPluginConfig } from './config/exec-run.js';

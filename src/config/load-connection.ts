@@ -15,7 +15,7 @@ import { buildUserCredentials } from './user-credentials.js';
 import { loadKubeconfig, type KubeconfigEntry, type KubeconfigEnv, type MergedKubeconfig } from './merge.js';
 import { fieldError, readPem } from './material.js';
 import type { KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './schema.js';
-import { splitServerUrl } from './server-url.js';
+import { workspaceOfServer } from './server-url.js';
 
 /** Connection-related options of `createClient`; explicit fields override the kubeconfig. */
 export interface ConnectionOptions {
@@ -200,7 +200,7 @@ export function loadConnection(
   const server = normaliseServer(rawServer);
   let workspace: string | undefined;
   try {
-    workspace = splitServerUrl(server).workspace;
+    workspace = workspaceOfServer(server);
   } catch (e) {
     const msg = `server "${rawServer}" is not a valid URL: ${(e as Error).message}`;
     if (options.server !== undefined || cluster === undefined) {

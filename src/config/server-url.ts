@@ -2,39 +2,72 @@
  * kcp server URLs: kcp's own kubeconfigs point at `https://host:6443/clusters/root`. The `/clusters/<x>`
  * segment names the workspace; the transport replaces that one segment to address another workspace.
  */
+import { InvalidArgumentError } from '../errors.js';
 import { isValidWorkspacePath } from '../kcp/paths.js';
 
-/** A server URL split into its base and the `/clusters/<x>` workspace segment. */
+/** A server URL split into its base and the logical cluster it already targets (if any). */
 export interface ServerUrlParts {
   /** Scheme, host, port and any path prefix before `/clusters/<x>`, without a trailing slash. */
   baseUrl: string;
-  /** The workspace path or logical cluster name of the `/clusters/<x>` segment, when present. */
-  workspace: string | undefined;
+  /** The decoded `<x>` of a `/clusters/<x>` segment in the server URL, when there is one. */
+  cluster?: string;
+  /** Path after the `/clusters/<x>` segment (rare; kept when retargeting), without a trailing slash. */
+  suffix?: string;
 }
 
-const CLUSTERS_SUFFIX = /\/clusters\/([^/]+)\/?$/;
+function parseServer(server: string): URL {
+  try {
+    const url = new URL(server);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('unsupported scheme');
+    return url;
+  } catch {
+    throw new InvalidArgumentError(
+      `Invalid server URL ${JSON.stringify(server)}: expected an absolute http(s) URL such as "https://host:6443" or "https://host:6443/clusters/root"`,
+      'server',
+    );
+  }
+}
 
 /**
- * Splits a server URL into base URL and workspace: `https://h:6443/clusters/root:org` →
- * `{ baseUrl: 'https://h:6443', workspace: 'root:org' }`. A `/clusters/<x>` segment whose value is not a
- * valid workspace path (or `*`) is left in the base URL.
- * @throws TypeError when `server` is not an absolute http(s) URL.
+ * Splits a server URL into its base and the `/clusters/<x>` segment it may carry (kcp kubeconfigs look like
+ * `https://host:6443/clusters/root`; a path prefix before `/clusters` is kept in the base).
+ * @throws InvalidArgumentError when the URL is not http(s) or has more than one `/clusters/<x>` segment.
  */
 export function splitServerUrl(server: string): ServerUrlParts {
-  const url = new URL(server);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError(`unsupported scheme "${url.protocol}" (expected https: or http:)`);
+  const url = parseServer(server);
+  const nonEmpty = url.pathname.split('/').filter((s) => s !== '');
+  const hits: number[] = [];
+  nonEmpty.forEach((s, i) => {
+    if (s === 'clusters' && i + 1 < nonEmpty.length) hits.push(i);
+  });
+  if (hits.length > 1) {
+    throw new InvalidArgumentError(
+      `Invalid server URL ${JSON.stringify(server)}: it has more than one "/clusters/<name>" segment`,
+      'server',
+    );
   }
-  url.search = '';
-  url.hash = '';
-  let path = url.pathname;
-  let workspace: string | undefined;
-  const m = CLUSTERS_SUFFIX.exec(path);
-  const candidate = m?.[1] === undefined ? undefined : decodeURIComponent(m[1]);
-  if (m !== null && candidate !== undefined && (candidate === '*' || isValidWorkspacePath(candidate))) {
-    workspace = candidate;
-    path = path.slice(0, m.index);
+  const origin = url.origin;
+  const [hit] = hits;
+  if (hit === undefined) {
+    const path = nonEmpty.join('/');
+    return { baseUrl: path === '' ? origin : `${origin}/${path}` };
   }
-  const base = `${url.protocol}//${url.host}${path}`.replace(/\/+$/, '');
-  return { baseUrl: base, workspace };
+  const prefix = nonEmpty.slice(0, hit).join('/');
+  const suffix = nonEmpty.slice(hit + 2).join('/');
+  const parts: ServerUrlParts = {
+    baseUrl: prefix === '' ? origin : `${origin}/${prefix}`,
+    cluster: decodeURIComponent(nonEmpty[hit + 1] ?? ''),
+  };
+  if (suffix !== '') parts.suffix = `/${suffix}`;
+  return parts;
+}
+
+/**
+ * The workspace a server URL targets through its `/clusters/<x>` segment (`https://h:6443/clusters/root:org`
+ * → `root:org`), or `undefined` when it has none or the segment is not a workspace path.
+ * @throws InvalidArgumentError when the URL is not http(s) or has more than one `/clusters/<x>` segment.
+ */
+export function workspaceOfServer(server: string): string | undefined {
+  const { cluster } = splitServerUrl(server);
+  return cluster !== undefined && isValidWorkspacePath(cluster) ? cluster : undefined;
 }

@@ -1,15 +1,8 @@
+import { splitServerUrl, type ServerUrlParts } from '../config/server-url.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { ResourceDescriptor } from '../kcp/resource.js';
 
-/** A server URL split into its base and the logical cluster it already targets (if any). */
-export interface ServerUrlParts {
-  /** Scheme, host, port and any path prefix before `/clusters/<x>`, without a trailing slash. */
-  baseUrl: string;
-  /** The decoded `<x>` of a `/clusters/<x>` segment in the server URL, when there is one. */
-  cluster?: string;
-  /** Path after the `/clusters/<x>` segment (rare; kept when retargeting), without a trailing slash. */
-  suffix?: string;
-}
+export { splitServerUrl, type ServerUrlParts };
+import type { ResourceDescriptor } from '../kcp/resource.js';
 
 /** Query parameters the transport sends (Kubernetes list/watch options). */
 export interface QueryParams {
@@ -33,53 +26,6 @@ const QUERY_ORDER = [
   'continue',
   'watch',
 ] as const;
-
-function parseServer(server: string): URL {
-  try {
-    const url = new URL(server);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('unsupported scheme');
-    return url;
-  } catch {
-    throw new InvalidArgumentError(
-      `Invalid server URL ${JSON.stringify(server)}: expected an absolute http(s) URL such as "https://host:6443" or "https://host:6443/clusters/root"`,
-      'server',
-    );
-  }
-}
-
-/**
- * Splits a server URL into its base and the `/clusters/<x>` segment it may carry (kcp kubeconfigs look like
- * `https://host:6443/clusters/root`; a path prefix before `/clusters` is kept in the base).
- * @throws InvalidArgumentError when the URL is not http(s) or has more than one `/clusters/<x>` segment.
- */
-export function splitServerUrl(server: string): ServerUrlParts {
-  const url = parseServer(server);
-  const nonEmpty = url.pathname.split('/').filter((s) => s !== '');
-  const hits: number[] = [];
-  nonEmpty.forEach((s, i) => {
-    if (s === 'clusters' && i + 1 < nonEmpty.length) hits.push(i);
-  });
-  if (hits.length > 1) {
-    throw new InvalidArgumentError(
-      `Invalid server URL ${JSON.stringify(server)}: it has more than one "/clusters/<name>" segment`,
-      'server',
-    );
-  }
-  const origin = url.origin;
-  const [hit] = hits;
-  if (hit === undefined) {
-    const path = nonEmpty.join('/');
-    return { baseUrl: path === '' ? origin : `${origin}/${path}` };
-  }
-  const prefix = nonEmpty.slice(0, hit).join('/');
-  const suffix = nonEmpty.slice(hit + 2).join('/');
-  const parts: ServerUrlParts = {
-    baseUrl: prefix === '' ? origin : `${origin}/${prefix}`,
-    cluster: decodeURIComponent(nonEmpty[hit + 1] ?? ''),
-  };
-  if (suffix !== '') parts.suffix = `/${suffix}`;
-  return parts;
-}
 
 /** Percent-encodes a cluster path or name for a URL segment, keeping `:` and `*` literal as kubectl does. */
 export function encodeCluster(cluster: string): string {

@@ -9,7 +9,7 @@ import {
   tokenFileCredentials,
   withHeaders,
 } from '../../src/config/credentials.js';
-import { splitServerUrl } from '../../src/config/server-url.js';
+import { workspaceOfServer } from '../../src/config/server-url.js';
 import { isKubeconfigError } from '../../src/errors.js';
 import { redactText } from '../../src/redact.js';
 
@@ -136,22 +136,22 @@ describe('other providers', () => {
   });
 });
 
-describe('splitServerUrl', () => {
+describe('workspaceOfServer', () => {
   it.each([
     ['https://h:6443/clusters/root', 'https://h:6443', 'root'],
     ['https://h:6443/clusters/root:org:ws/', 'https://h:6443', 'root:org:ws'],
     ['https://h/prefix/clusters/2hwz9858ph0d4yx5', 'https://h/prefix', '2hwz9858ph0d4yx5'],
-    ['https://h/services/apiexport/root/x/clusters/*', 'https://h/services/apiexport/root/x', '*'],
+    ['https://h/services/apiexport/root/x/clusters/*', 'https://h/services/apiexport/root/x', undefined],
     ['https://h:6443', 'https://h:6443', undefined],
     ['https://h:6443/', 'https://h:6443', undefined],
     ['https://h/clusters/Not_Valid', 'https://h/clusters/Not_Valid', undefined],
     ['http://h/clusters/root?x=1#y', 'http://h', 'root'],
-  ])('splits %s', (server, baseUrl, workspace) => {
-    expect(splitServerUrl(server)).toEqual({ baseUrl, workspace });
+  ])('reads the workspace of %s', (server, _baseUrl, workspace) => {
+    expect(workspaceOfServer(server)).toBe(workspace);
   });
 
   it('rejects other schemes and non-URLs', () => {
-    expect(() => splitServerUrl('ftp://h')).toThrow(/unsupported scheme/);
-    expect(() => splitServerUrl('nope')).toThrow(TypeError);
+    expect(() => workspaceOfServer('ftp://h')).toThrow(/Invalid server URL/);
+    expect(() => workspaceOfServer('nope')).toThrow(/Invalid server URL/);
   });
 });

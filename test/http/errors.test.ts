@@ -195,6 +195,7 @@ describe('error helpers', () => {
   it.each([
     'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
     'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'CERT_SIGNATURE_FAILURE',
     'ERR_TLS_CERT_ALTNAME_INVALID',
     'SELF_SIGNED_CERT_IN_CHAIN',
   ])('maps TLS failure %s to a NetworkError naming the fix', (code) => {
