@@ -1,0 +1,165 @@
+import type { Condition } from '../../kcp/meta.js';
+import { formatRef, type ObjectRef } from '../../kcp/paths.js';
+import type { ExplainReport, SchemaFinding, VerbCheck } from './types.js';
+
+type Report = Omit<ExplainReport, 'nextSteps'>;
+
+const READ_VERBS = 'get,list,watch';
+
+function rbacStep(resource: string, path: string, verbs: VerbCheck[] | undefined): string {
+  const missing = (verbs ?? []).filter((v) => !v.allowed).map((v) => v.verb);
+  const which =
+    missing.length === 0 ? `get, list and watch` : `${missing.join(' and ')} (and watch, for watch/wait)`;
+  return (
+    `You may not read ${resource} in ${path}: missing verb(s) ${which}. Ask an admin of ${path} to grant them:\n` +
+    `kubectl ws ${path} && kubectl create clusterrole kcp-endpoints-reader --verb=${READ_VERBS} ` +
+    `--resource=apiexportendpointslices.apis.kcp.io,apiexports.apis.kcp.io && ` +
+    `kubectl create clusterrolebinding kcp-endpoints-reader --clusterrole=kcp-endpoints-reader --user=<you>`
+  );
+}
+
+function bindStep(exp: ObjectRef, consumer = '<consumer-workspace>'): string {
+  return `Bind the export from a consumer workspace: kubectl ws ${consumer} && kubectl kcp bind apiexport ${formatRef(exp)}`;
+}
+
+function sliceYaml(slice: ObjectRef, exp: ObjectRef): string {
+  return [
+    `kubectl ws ${slice.path} && kubectl apply -f - <<EOF`,
+    'apiVersion: apis.kcp.io/v1alpha1',
+    'kind: APIExportEndpointSlice',
+    'metadata:',
+    `  name: ${slice.name}`,
+    'spec:',
+    '  export:',
+    `    path: ${exp.path}`,
+    `    name: ${exp.name}`,
+    'EOF',
+  ].join('\n');
+}
+
+function usageExample(url: string, schemas: SchemaFinding[]): string {
+  const s = schemas.find((x) => x.state === 'found');
+  const api =
+    s?.group !== undefined && s.resource !== undefined
+      ? `apis/${s.group}/${s.versions?.[0] ?? 'v1'}/${s.resource}`
+      : 'apis/<group>/<version>/<resource>';
+  return `Point your controller at the URL(s); e.g. list across all consumers: kubectl get --raw '${url}/clusters/*/${api}' (with the provider's credentials)`;
+}
+
+function conditionStep(c: Condition, r: Report): string {
+  const slice = r.slice.ref;
+  switch (c.reason) {
+    case 'APIExportNotFound':
+      return `The slice points at an APIExport that does not exist: create ${formatRef(r.export.ref)}, or fix spec.export of the slice (kubectl ws ${slice.path} && kubectl edit apiexportendpointslice ${slice.name})`;
+    case 'PartitionInvalidReference':
+      return r.slice.partition === undefined
+        ? `Fix spec.partition of the slice (kubectl ws ${slice.path} && kubectl edit apiexportendpointslice ${slice.name})`
+        : `Partition "${r.slice.partition}" is missing or invalid: create it next to the slice (kubectl ws ${slice.path} && kubectl create -f partition.yaml with kind Partition, name ${r.slice.partition}), or remove spec.partition from the slice`;
+    default:
+      return `Condition ${c.type} is ${c.status}${c.reason === undefined ? '' : ` (${c.reason})`}: inspect it with kubectl ws ${slice.path} && kubectl get apiexportendpointslice ${slice.name} -o yaml`;
+  }
+}
+
+function schemaSteps(r: Report): string[] {
+  return r.schemas
+    .filter((s) => s.state === 'notFound')
+    .map(
+      (s) =>
+        `APIResourceSchema ${s.name} named by the export does not exist in ${r.export.ref.path}: create it (kubectl ws ${r.export.ref.path} && kubectl apply -f <schema>.yaml) or fix the export's resources`,
+    );
+}
+
+function bindingSteps(r: Report): string[] {
+  const steps: string[] = [];
+  for (const c of r.consumers) {
+    if (c.state === 'forbidden') {
+      steps.push(
+        `You may not list APIBindings in ${c.workspace}: ask for get,list on apibindings.apis.kcp.io there`,
+      );
+    } else if (c.state === 'found') {
+      for (const b of c.bindings) {
+        const bad = b.conditionsNotTrue[0];
+        if (b.phase !== 'Bound' && bad !== undefined) {
+          steps.push(
+            `APIBinding ${b.name} in ${c.workspace} is ${b.phase === '' ? 'not reconciled yet' : b.phase}: ${bad.type} is ${bad.status}${bad.message === undefined ? '' : ` (${bad.message})`}`,
+          );
+        }
+      }
+    }
+  }
+  return steps;
+}
+
+/** Concrete next steps for the report's phase and reason, most important first. */
+export function nextSteps(r: Report, refText: string): string[] {
+  const exp = r.export.ref;
+  const res = r.resolution;
+  const steps: string[] = [];
+  if (res === null) {
+    if (r.slice.state === 'forbidden')
+      steps.push(rbacStep('apiexportendpointslices', r.slice.ref.path, r.slice.verbs));
+    if (r.export.state === 'forbidden') steps.push(rbacStep('apiexports', exp.path, r.export.verbs));
+    return steps.length > 0
+      ? steps
+      : ['Check the credentials of your kubeconfig user (401/403 from the server)'];
+  }
+  steps.push(...schemaSteps(r));
+  switch (res.phase) {
+    case 'Ready':
+      steps.push(usageExample(res.urls[0] ?? '<url>', r.schemas));
+      steps.push(`Follow changes as bindings come and go: kcp-endpoints watch ${refText}`);
+      break;
+    case 'AwaitingBinding': {
+      const bound = r.consumers.filter((c) => c.bindings.length > 0);
+      const unbound = r.consumers.filter((c) => c.state === 'found' && c.bindings.length === 0);
+      if (bound.length > 0) {
+        steps.push(...bindingSteps(r));
+        steps.push(
+          `A binding exists in ${bound.map((c) => c.workspace).join(', ')} but the slice lists no URL yet: kcp adds it within seconds; wait for it: kcp-endpoints wait ${refText} --timeout 2m`,
+        );
+      } else if (unbound.length > 0) {
+        for (const c of unbound) steps.push(bindStep(exp, c.workspace));
+      } else {
+        steps.push(bindStep(exp));
+        if (r.consumers.length === 0)
+          steps.push(
+            `To check existing bindings, run: kcp-endpoints explain ${refText} --consumer <consumer-workspace>`,
+          );
+      }
+      break;
+    }
+    case 'SliceNotReady':
+      for (const c of r.slice.conditions.filter((x) => x.status !== 'True')) steps.push(conditionStep(c, r));
+      break;
+    case 'SliceMissing':
+      if (r.export.skipsEndpointSlice) {
+        steps.push(
+          `The export has the apiexports.apis.kcp.io/skip-endpointslice annotation, so kcp creates no slice: remove it (kubectl ws ${exp.path} && kubectl annotate apiexport ${exp.name} apiexports.apis.kcp.io/skip-endpointslice-) or create a slice:\n${sliceYaml(r.slice.ref, exp)}`,
+        );
+      } else if (r.slice.ref.name !== exp.name || r.slice.ref.path !== exp.path) {
+        steps.push(
+          `No slice ${formatRef(r.slice.ref)}: check --slice (kubectl ws ${r.slice.ref.path} && kubectl get apiexportendpointslices), or create it:\n${sliceYaml(r.slice.ref, exp)}`,
+        );
+      } else {
+        steps.push(
+          `kcp ≥ 0.28 creates the slice a moment after the export (wait: kcp-endpoints wait ${refText}); on older kcp create it yourself:\n${sliceYaml(r.slice.ref, exp)}`,
+        );
+      }
+      break;
+    case 'ExportMissing':
+      steps.push(
+        `No APIExport ${exp.name} in ${exp.path}: check the path and name (kubectl ws ${exp.path} && kubectl get apiexports), or create the export`,
+      );
+      break;
+    case 'Forbidden':
+      steps.push(rbacStep('apiexportendpointslices', r.slice.ref.path, r.slice.verbs));
+      break;
+  }
+  if (res.source === 'virtualWorkspaces' && res.reason === 'LegacyFallback') {
+    steps.push(
+      'These URLs come from the deprecated APIExport.status.virtualWorkspaces (empty by default since kcp 0.28): make the slice work, then use --mode endpointSlice',
+    );
+  }
+  if (res.phase !== 'AwaitingBinding') steps.push(...bindingSteps(r));
+  return [...new Set(steps)];
+}

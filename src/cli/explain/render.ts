@@ -1,0 +1,115 @@
+import type { Condition } from '../../kcp/meta.js';
+import { formatRef } from '../../kcp/paths.js';
+import { colourPhase } from '../format.js';
+import type { Style } from '../io.js';
+import type { ExplainReport, LookupState } from './types.js';
+
+function mark(state: LookupState, style: Style): string {
+  switch (state) {
+    case 'found':
+      return style.green('✓');
+    case 'notServed':
+    case 'skipped':
+      return style.dim('-');
+    default:
+      return style.red('✗');
+  }
+}
+
+function failure(state: LookupState, message: string | undefined): string {
+  switch (state) {
+    case 'notFound':
+      return 'not found';
+    case 'notServed':
+      return 'this server does not serve this resource (older kcp, or the simulator); not checked';
+    case 'forbidden':
+      return `not allowed (${message ?? 'forbidden'})`;
+    default:
+      return `could not be read: ${message ?? 'unknown error'}`;
+  }
+}
+
+function conditions(list: Condition[]): string {
+  return list.length === 0
+    ? 'no conditions'
+    : `conditions ${list.map((c) => `${c.type}=${c.status}${c.status === 'True' || c.reason === undefined ? '' : `(${c.reason})`}`).join(', ')}`;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The text output of `explain`: each link of the chain, the verdict, and numbered next steps. */
+export function renderExplain(r: ExplainReport, style: Style): string {
+  const out: string[] = [];
+  const e = r.export;
+  out.push(style.bold(`APIExport ${formatRef(e.ref)}`));
+  if (e.state === 'found') {
+    const id =
+      e.identityHash === undefined ? 'no identity hash yet' : `identity ${e.identityHash.slice(0, 12)}…`;
+    const lc = e.logicalCluster === undefined ? '' : ` in logical cluster ${e.logicalCluster}`;
+    const legacy =
+      e.virtualWorkspaceUrls.length === 0
+        ? ''
+        : `; legacy virtualWorkspaces: ${e.virtualWorkspaceUrls.join(', ')}`;
+    const skip = e.skipsEndpointSlice ? '; annotated skip-endpointslice' : '';
+    out.push(
+      `  ${mark('found', style)} found${lc} (${id}); ${plural(e.resourceSchemas.length, 'resource schema')}${legacy}${skip}`,
+    );
+  } else out.push(`  ${mark(e.state, style)} ${failure(e.state, e.message)}`);
+
+  out.push(style.bold('APIResourceSchemas'));
+  if (r.schemas.length === 0)
+    out.push(
+      `  ${style.dim('-')} ${e.state === 'found' ? 'the export names none' : 'not checked (no export)'}`,
+    );
+  for (const s of r.schemas) {
+    out.push(
+      s.state === 'found'
+        ? `  ${mark('found', style)} ${s.name}: ${s.resource ?? '?'}.${s.group ?? ''} (kind ${s.kind ?? '?'}, versions ${(s.versions ?? []).join(', ')})`
+        : `  ${mark(s.state, style)} ${s.name}: ${failure(s.state, s.message)}`,
+    );
+  }
+
+  out.push(style.bold('APIBindings'));
+  if (r.consumers.length === 0) out.push(`  ${style.dim('-')} not checked (pass --consumer <workspace>)`);
+  for (const c of r.consumers) {
+    if (c.state !== 'found')
+      out.push(`  ${mark(c.state, style)} ${c.workspace}: ${failure(c.state, c.message)}`);
+    else if (c.bindings.length === 0)
+      out.push(`  ${style.red('✗')} ${c.workspace}: no APIBinding references the export`);
+    for (const b of c.bindings) {
+      const phase = b.deleting ? 'being deleted' : b.phase === '' ? 'not reconciled yet' : b.phase;
+      const ok = b.phase === 'Bound' && !b.deleting;
+      out.push(
+        `  ${ok ? style.green('✓') : style.yellow('~')} ${c.workspace}: APIBinding ${b.name} (${phase})${b.conditionsNotTrue.length === 0 ? '' : `; ${conditions(b.conditionsNotTrue)}`}`,
+      );
+    }
+  }
+
+  const s = r.slice;
+  out.push(style.bold(`APIExportEndpointSlice ${formatRef(s.ref)}`));
+  if (s.state === 'found') {
+    const part = s.partition === undefined ? '' : `; partition ${s.partition}`;
+    out.push(
+      `  ${mark('found', style)} found; ${conditions(s.conditions)}; ${plural(s.endpoints.length, 'endpoint')}${part}`,
+    );
+  } else out.push(`  ${mark(s.state, style)} ${failure(s.state, s.message)}`);
+
+  out.push(style.bold('Result'));
+  const res = r.resolution;
+  if (res === null) out.push(`  ${style.red('Forbidden')}: every object was refused`);
+  else {
+    out.push(
+      `  ${colourPhase(res.phase, style)} (${res.reason}), source ${res.source}, ${plural(res.urls.length, 'URL')}`,
+    );
+    for (const u of res.urls) out.push(`  ${u}`);
+    out.push(`  ${res.message}`);
+    for (const w of res.warnings) out.push(`  ${style.yellow(`warning: ${w}`)}`);
+  }
+
+  out.push(style.bold('Next steps'));
+  r.nextSteps.forEach((step, i) => {
+    const [first = '', ...rest] = step.split('\n');
+    out.push(`  ${i + 1}. ${first}`, ...rest.map((l) => `     ${l}`));
+  });
+  return `${out.join('\n')}\n`;
+}

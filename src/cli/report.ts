@@ -1,0 +1,33 @@
+import { isKcpError } from '../errors.js';
+import { redactText } from '../redact.js';
+import { exitCodeForError } from './exit-codes.js';
+import { writeLine, type CliIo } from './io.js';
+
+/** Prints `error: <message>` and a hint; the stack only at `-v` ≥ 6. */
+export function reportError(e: unknown, io: CliIo, verbosity: number): number {
+  const message = e instanceof Error ? e.message : String(e);
+  writeLine(io.stderr, `error: ${redactText(message)}`);
+  const hint = hintForError(e);
+  if (hint !== undefined) writeLine(io.stderr, `hint: ${hint}`);
+  if (verbosity >= 6 && e instanceof Error && e.stack !== undefined) {
+    writeLine(io.stderr, redactText(e.stack));
+  }
+  return exitCodeForError(e);
+}
+
+function hintForError(e: unknown): string | undefined {
+  if (!isKcpError(e)) return 'run again with -v 6 for details';
+  switch (e.code) {
+    case 'E_KUBECONFIG':
+      return 'pass --kubeconfig <file>, set KUBECONFIG, or pass --server and --token; no kcp? try: kcp-endpoints demo';
+    case 'E_NETWORK':
+    case 'E_TIMEOUT':
+      return 'check that the server is reachable (--server, --context) and try a longer --request-timeout';
+    case 'E_INVALID_ARGUMENT':
+      return 'a reference looks like root:org:ws:export; see kcp-endpoints --help';
+    case 'E_HTTP':
+      return 'check the credentials and permissions of the kubeconfig user (-v 6 shows the request)';
+    default:
+      return undefined;
+  }
+}
