@@ -55,7 +55,7 @@ describe('authentication and RBAC', () => {
     const status = await api(sim, 'PUT', `${coll(P, 'apiexportendpointslices')}/x/status`, {}, { token });
     expect(status.body.message).toContain('cannot update resource "apiexportendpointslices/status"');
     expect(
-      (await api(sim, 'GET', `${coll('root', 'apiexportendpointslices')}`, undefined, { token })).status,
+      (await api(sim, 'GET', coll('root', 'apiexportendpointslices'), undefined, { token })).status,
     ).toBe(403);
     expect(
       (

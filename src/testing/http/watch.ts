@@ -121,7 +121,7 @@ export class WatchHub {
       fault = undefined;
       if (f.kind === 'drop') {
         cleanup();
-        res.socket?.destroy();
+        res.socket?.destroySoon();
         return true;
       }
       if (f.kind === 'expired-event') {
