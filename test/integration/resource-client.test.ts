@@ -2,8 +2,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { firstValueFrom, takeWhile, toArray } from 'rxjs';
 import type { KcpEndpointsClient } from '../../src/client.js';
 import { isApiStatusError } from '../../src/errors.js';
-import type { WatchItem } from '../../src/http/types.js';
-import type { APIExportV1alpha1 } from '../../src/kcp/apiexport.js';
 import { resolveLogger, silentLogger } from '../../src/logger.js';
 import { startKcpSimulator, type KcpSimulator } from '../../src/testing/index.js';
 import { simClient } from './helpers.js';
