@@ -86,7 +86,7 @@ export interface SimulatorFaults {
   random(options: RandomFaultOptions): void;
   /** Removes every scripted and random fault (the history is kept). */
   clear(): void;
-  /** Every fault injected so far, oldest first. */
+  /** Faults injected so far, oldest first (the last 10,000). */
   readonly history: readonly FaultRecord[];
 }
 
@@ -103,6 +103,7 @@ export interface RequestFacts {
 /** A fault chosen for one request. */
 export type ChosenFault = Required<Pick<FaultSpec, 'kind'>> & Omit<FaultSpec, 'kind' | 'times' | 'match'>;
 
+const MAX_HISTORY = 10_000;
 const STREAM_ONLY: FaultKind[] = ['expired-event', 'malformed-line', 'split-line'];
 const RANDOM_STATUSES = [429, 500, 503];
 
@@ -185,6 +186,7 @@ export class FaultInjector implements SimulatorFaults {
   }
 
   private record(chosen: ChosenFault, req: RequestFacts, random: boolean): ChosenFault {
+    if (this.records.length >= MAX_HISTORY) this.records.splice(0, this.records.length - MAX_HISTORY + 1);
     this.records.push({
       kind: chosen.kind,
       verb: req.verb,

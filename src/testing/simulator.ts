@@ -95,6 +95,7 @@ export async function startKcpSimulator(options: SimulatorOptions = {}): Promise
     expiredAs: options.expiredAs ?? 'event',
   });
   const stalled = new Set<ServerResponse>();
+  let url = '';
   const router = createRouter({
     store,
     objects,
@@ -107,6 +108,7 @@ export async function startKcpSimulator(options: SimulatorOptions = {}): Promise
     profile,
     stalled,
     anonymousAdmin: options.anonymousAdmin === true,
+    baseUrl: () => url,
   });
   let tls: SimulatorTls | undefined;
   if (options.tls === true) tls = await generateTls();
@@ -131,7 +133,7 @@ export async function startKcpSimulator(options: SimulatorOptions = {}): Promise
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
+  url = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
   const helpers = createHelpers({ store, objects, topology, scheduler, auth, url });
   helpers.addShard('root', { virtualWorkspaceURL: url });
   let closed: Promise<void> | undefined;

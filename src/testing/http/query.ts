@@ -8,6 +8,8 @@ export interface Filters {
   name: string | undefined;
   /** Parsed `labelSelector`. */
   labels: Selector;
+  /** Extra visibility rule (virtual workspaces). */
+  visible?: ((obj: JsonObject) => boolean) | undefined;
 }
 
 /**
@@ -49,6 +51,7 @@ export function parseFilters(query: URLSearchParams): Filters {
 export function passes(filters: Filters, obj: JsonObject): boolean {
   const m = objAt(obj, 'metadata');
   if (filters.name !== undefined && strAt(m, 'name') !== filters.name) return false;
+  if (filters.visible !== undefined && !filters.visible(obj)) return false;
   return filters.labels.length === 0 || matches(filters.labels, recordAt(m, 'labels'));
 }
 

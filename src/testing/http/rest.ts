@@ -19,6 +19,8 @@ export interface RestRequest {
   query: URLSearchParams;
   /** May the user `bind` the given export (slice admission)? */
   canBind: (exportWorkspacePath: string) => boolean;
+  /** Extra visibility rule (virtual workspaces). */
+  visible?: ((obj: JsonObject) => boolean) | undefined;
 }
 
 /** Shared services of the REST handlers. */
@@ -76,13 +78,15 @@ function validated(r: RestRequest, body: JsonObject, status: boolean): void {
 export function getObject(s: RestServices, r: RestRequest): RestResult {
   const ws = requireWs(r);
   const obj = s.store.get(r.def.resource, ws.cluster, r.name ?? '');
-  if (obj === undefined) throw notFound(r.def.resource, r.def.group, r.name ?? '');
+  if (obj === undefined || (r.visible !== undefined && !r.visible(obj))) {
+    throw notFound(r.def.resource, r.def.group, r.name ?? '');
+  }
   return { code: 200, body: convert(r.def, obj, r.version) };
 }
 
 /** GET of a collection, with selectors and `limit`/`continue`. */
 export function listObjects(s: RestServices, r: RestRequest): RestResult {
-  const filters = parseFilters(r.query);
+  const filters = { ...parseFilters(r.query), visible: r.visible };
   const limit = intParam(r.query, 'limit');
   const token = r.query.get('continue');
   let rv = s.store.resourceVersion;

@@ -7,6 +7,7 @@ import type { JsonObject } from '../json.js';
 import { findResource, type KcpProfile } from '../resources.js';
 import { SimHttpError } from '../status.js';
 import { readJsonBody } from './body.js';
+import { matchVirtualWorkspace, visibleInVirtualWorkspace } from './vw.js';
 import { apiGroupDoc, coreVersionsDoc, groupListDoc, resourceListDoc, versionDoc } from './discovery.js';
 import { openApiGroupVersion, openApiIndex } from './openapi.js';
 import { parseFilters, intParam } from './query.js';
@@ -24,6 +25,8 @@ export interface RouterDeps extends rest.RestServices {
   profile: KcpProfile;
   /** Sockets held open by `stall` faults, destroyed on close. */
   stalled: Set<ServerResponse>;
+  /** The simulator's base URL (known once listening). */
+  baseUrl: () => string;
   /** Requests without credentials act as the admin. */
   anonymousAdmin: boolean;
 }
@@ -97,7 +100,8 @@ function applyFault(deps: RouterDeps, fault: ChosenFault, res: ServerResponse, i
 
 async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sim.invalid');
-  let path = url.pathname;
+  const vw = matchVirtualWorkspace(deps.store, deps.baseUrl(), url.pathname);
+  let path = vw?.rest ?? url.pathname;
   let clusterSeg: string | undefined;
   const cm = /^\/clusters\/([^/]+)(\/.*)?$/.exec(path);
   if (cm !== null) {
@@ -145,7 +149,19 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
   const authzResource = subresource === undefined ? def.resource : `${def.resource}/${subresource}`;
   const cluster = clusterSeg ?? 'root';
   const ws = cluster === '*' ? undefined : deps.topology.resolve(cluster);
-  if (cluster === '*') {
+  let visible: ((obj: JsonObject) => boolean) | undefined;
+  if (vw !== undefined) {
+    if (def.resource !== 'apibindings' || subresource !== undefined) throw NOT_FOUND();
+    if (verb !== 'get' && verb !== 'list' && verb !== 'watch') {
+      throw new SimHttpError(405, 'the virtual workspace only serves get, list and watch');
+    }
+    const exportWs = deps.topology.resolve(vw.exportCluster);
+    if (exportWs === undefined || !deps.auth.allowed(user, exportWs.path, 'apiexports/content', verb)) {
+      throw forbidden(user, verb, 'apiexports/content', 'apis.kcp.io', vw.exportName);
+    }
+    if (cluster !== '*' && (ws === undefined || cluster.includes(':'))) throw NOT_FOUND();
+    visible = (obj) => visibleInVirtualWorkspace(deps.topology, vw, obj);
+  } else if (cluster === '*') {
     if (verb !== 'list' && verb !== 'watch') throw forbidden(user, verb, authzResource, def.group, name);
     if (!deps.auth.allowed(user, '*', authzResource, verb))
       throw forbidden(user, verb, authzResource, def.group, name);
@@ -174,6 +190,7 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
     subresource,
     query: url.searchParams,
     canBind: (p) => deps.auth.allowed(user, p, 'apiexports', 'bind'),
+    visible,
   };
   let result: rest.RestResult;
   switch (verb) {
@@ -182,7 +199,7 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
         def,
         version,
         cluster: r.cluster,
-        filters: parseFilters(url.searchParams),
+        filters: { ...parseFilters(url.searchParams), visible },
         resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
         bookmarks: url.searchParams.get('allowWatchBookmarks') === 'true',
         timeoutSeconds: intParam(url.searchParams, 'timeoutSeconds'),
