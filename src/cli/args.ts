@@ -189,7 +189,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     consumers: Array.isArray(v['consumer']) ? v['consumer'].filter((x) => typeof x === 'string') : [],
     fast: v['fast'] === true,
   };
-  if (help || (version && command === 'version')) return out;
+  if (help || version) return out;
   validate(out, str);
   return out;
 }

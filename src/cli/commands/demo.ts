@@ -6,7 +6,7 @@ import type { CliArgs } from '../args.js';
 import { formatDuration } from '../duration.js';
 import { ExitCode } from '../exit-codes.js';
 import { colourPhase, formatResolutionText } from '../format.js';
-import { styleFor, writeLine, type CliIo, type Style } from '../io.js';
+import { styleFor, writeLine, type CliIo } from '../io.js';
 
 const PROVIDER = 'root:org:provider';
 const EXPORT = 'today-cowboys';

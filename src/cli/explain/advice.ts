@@ -6,12 +6,12 @@ type Report = Omit<ExplainReport, 'nextSteps'>;
 
 const READ_VERBS = 'get,list,watch';
 
-function rbacStep(resource: string, path: string, verbs: VerbCheck[] | undefined): string {
+function rbacStep(resources: string[], path: string, verbs: VerbCheck[] | undefined): string {
   const missing = (verbs ?? []).filter((v) => !v.allowed).map((v) => v.verb);
   const which =
     missing.length === 0 ? `get, list and watch` : `${missing.join(' and ')} (and watch, for watch/wait)`;
   return (
-    `You may not read ${resource} in ${path}: missing verb(s) ${which}. Ask an admin of ${path} to grant them:\n` +
+    `You may not read ${resources.join(' or ')} in ${path}: missing verb(s) ${which}. Ask an admin of ${path} to grant them:\n` +
     `kubectl ws ${path} && kubectl create clusterrole kcp-endpoints-reader --verb=${READ_VERBS} ` +
     `--resource=apiexportendpointslices.apis.kcp.io,apiexports.apis.kcp.io && ` +
     `kubectl create clusterrolebinding kcp-endpoints-reader --clusterrole=kcp-endpoints-reader --user=<you>`
@@ -37,12 +37,21 @@ function sliceYaml(slice: ObjectRef, exp: ObjectRef): string {
   ].join('\n');
 }
 
-function usageExample(url: string, schemas: SchemaFinding[]): string {
+/** `apis/<group>/<version>/<resource>` from a schema read from the server, else from a schema name. */
+export function apiPath(schemas: SchemaFinding[]): string {
   const s = schemas.find((x) => x.state === 'found');
-  const api =
-    s?.group !== undefined && s.resource !== undefined
-      ? `apis/${s.group}/${s.versions?.[0] ?? 'v1'}/${s.resource}`
-      : 'apis/<group>/<version>/<resource>';
+  if (s?.group !== undefined && s.resource !== undefined) {
+    return `apis/${s.group}/${s.versions?.[0] ?? '<version>'}/${s.resource}`;
+  }
+  // kcp names schemas <prefix>.<resource>.<group>
+  const parts = schemas[0]?.name.split('.') ?? [];
+  return parts.length >= 3
+    ? `apis/${parts.slice(2).join('.')}/<version>/${parts[1] ?? ''}`
+    : 'apis/<group>/<version>/<resource>';
+}
+
+function usageExample(url: string, schemas: SchemaFinding[]): string {
+  const api = apiPath(schemas);
   return `Point your controller at the URL(s); e.g. list across all consumers: kubectl get --raw '${url}/clusters/*/${api}' (with the provider's credentials)`;
 }
 
@@ -96,9 +105,23 @@ export function nextSteps(r: Report, refText: string): string[] {
   const res = r.resolution;
   const steps: string[] = [];
   if (res === null) {
-    if (r.slice.state === 'forbidden')
-      steps.push(rbacStep('apiexportendpointslices', r.slice.ref.path, r.slice.verbs));
-    if (r.export.state === 'forbidden') steps.push(rbacStep('apiexports', exp.path, r.export.verbs));
+    const missing = (v: VerbCheck[] | undefined): string =>
+      (v ?? [])
+        .filter((x) => !x.allowed)
+        .map((x) => x.verb)
+        .join();
+    const both =
+      r.slice.state === 'forbidden' &&
+      r.export.state === 'forbidden' &&
+      r.slice.ref.path === exp.path &&
+      missing(r.slice.verbs) === missing(r.export.verbs);
+    if (both) steps.push(rbacStep(['apiexportendpointslices', 'apiexports'], exp.path, r.slice.verbs));
+    else {
+      if (r.slice.state === 'forbidden') {
+        steps.push(rbacStep(['apiexportendpointslices'], r.slice.ref.path, r.slice.verbs));
+      }
+      if (r.export.state === 'forbidden') steps.push(rbacStep(['apiexports'], exp.path, r.export.verbs));
+    }
     return steps.length > 0
       ? steps
       : ['Check the credentials of your kubeconfig user (401/403 from the server)'];
@@ -152,7 +175,7 @@ export function nextSteps(r: Report, refText: string): string[] {
       );
       break;
     case 'Forbidden':
-      steps.push(rbacStep('apiexportendpointslices', r.slice.ref.path, r.slice.verbs));
+      steps.push(rbacStep(['apiexportendpointslices'], r.slice.ref.path, r.slice.verbs));
       break;
   }
   if (res.source === 'virtualWorkspaces' && res.reason === 'LegacyFallback') {
