@@ -105,7 +105,7 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
   let clusterSeg: string | undefined;
   const cm = /^\/clusters\/([^/]+)(\/.*)?$/.exec(path);
   if (cm !== null) {
-    clusterSeg = decodeURIComponent(cm[1] ?? '');
+    clusterSeg = safeDecode(cm[1] ?? '');
     path = cm[2] ?? '/';
   }
   if (path === '/version' || path === '/version/') {
@@ -252,4 +252,12 @@ function discoveryDoc(profile: KcpProfile, seg: string[]): JsonObject | undefine
     return openApiGroupVersion(seg[3] ?? '', seg[4] ?? '', profile);
   }
   return undefined;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new SimHttpError(400, `malformed URL segment "${text}"`);
+  }
 }

@@ -36,8 +36,8 @@ export function matchVirtualWorkspace(
   if (shard === undefined) return undefined;
   return {
     shard: strAt(objAt(shard, 'metadata'), 'name') ?? '',
-    exportCluster: decodeURIComponent(m[2] ?? ''),
-    exportName: decodeURIComponent(m[3] ?? ''),
+    exportCluster: m[2] ?? '',
+    exportName: m[3] ?? '',
     rest: m[4] ?? '',
   };
 }

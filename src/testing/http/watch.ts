@@ -193,7 +193,11 @@ export class WatchHub {
       }
     }
     unsubscribe = this.store.watch(p.def.resource, p.cluster, onEvent);
-    const timeoutMs = (p.timeoutSeconds ?? this.options.defaultTimeoutSeconds) * 1000;
+    const seconds =
+      p.timeoutSeconds === undefined || p.timeoutSeconds === 0
+        ? this.options.defaultTimeoutSeconds
+        : p.timeoutSeconds;
+    const timeoutMs = seconds * 1000;
     later(end, timeoutMs);
     if (p.bookmarks && this.options.bookmarkIntervalMs > 0) {
       const bookmark = (): void => {
