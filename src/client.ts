@@ -6,7 +6,7 @@ import { resolveTarget } from './endpoints/refs.js';
 import type { EndpointChange, EndpointResolution, ResolveOptions } from './endpoints/types.js';
 import { watchResolution } from './endpoints/watch.js';
 import { createTransport, type HttpTransport } from './http/transport.js';
-import { APIBINDINGS_V1ALPHA2, type APIBindingV1alpha2 } from './kcp/apibinding.js';
+import { APIBINDINGS_V1ALPHA1, type APIBindingV1alpha1 } from './kcp/apibinding.js';
 import { APIEXPORTS_V1ALPHA1, type APIExportV1alpha1 } from './kcp/apiexport.js';
 import { APIEXPORTENDPOINTSLICES, type APIExportEndpointSlice } from './kcp/apiexportendpointslice.js';
 import { APIRESOURCESCHEMAS, type APIResourceSchema } from './kcp/apiresourceschema.js';
@@ -32,8 +32,8 @@ export interface KcpEndpointsClient extends KcpClient {
   readonly apiExports: ResourceClient<APIExportV1alpha1>;
   /** APIExportEndpointSlices of this workspace. */
   readonly apiExportEndpointSlices: ResourceClient<APIExportEndpointSlice>;
-  /** APIBindings of this workspace (`apis.kcp.io/v1alpha2`, kcp ≥ 0.28). */
-  readonly apiBindings: ResourceClient<APIBindingV1alpha2>;
+  /** APIBindings of this workspace (served as `apis.kcp.io/v1alpha1`, which every kcp version serves). */
+  readonly apiBindings: ResourceClient<APIBindingV1alpha1>;
   /** APIResourceSchemas of this workspace. */
   readonly apiResourceSchemas: ResourceClient<APIResourceSchema>;
 }
@@ -76,7 +76,7 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
     },
     apiExports: createResourceClient(family.transport, APIEXPORTS_V1ALPHA1, workspacePath),
     apiExportEndpointSlices: createResourceClient(family.transport, APIEXPORTENDPOINTSLICES, workspacePath),
-    apiBindings: createResourceClient(family.transport, APIBINDINGS_V1ALPHA2, workspacePath),
+    apiBindings: createResourceClient(family.transport, APIBINDINGS_V1ALPHA1, workspacePath),
     apiResourceSchemas: createResourceClient(family.transport, APIRESOURCESCHEMAS, workspacePath),
   };
 }
