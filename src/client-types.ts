@@ -1,4 +1,5 @@
 import type { AxiosInstance } from 'axios';
+import type { ConnectionOptions } from './config/load-connection.js';
 import type { Observable } from 'rxjs';
 import type { KcpError } from './errors.js';
 import type { EndpointChange, EndpointResolution, ResolveOptions } from './endpoints/types.js';
@@ -6,32 +7,18 @@ import type { ExportRef } from './kcp/paths.js';
 import type { Logger } from './logger.js';
 import type { WatchTuning } from './watch/tuning.js';
 
-/** Options of {@link createClient}. Explicit connection fields override the kubeconfig. */
-export interface ClientOptions {
-  /**
-   * Kubeconfig file path or an already-parsed kubeconfig object.
-   * @default `$KUBECONFIG` (several files, merged like kubectl), then `~/.kube/config`
-   */
-  kubeconfig?: string | Record<string, unknown> | undefined;
-  /** Kubeconfig context. @default the kubeconfig's `current-context` */
-  context?: string | undefined;
-  /** Server URL; may end in `/clusters/<workspace>`. Overrides the kubeconfig. */
-  server?: string | undefined;
-  /** Bearer token. Overrides the kubeconfig user. */
-  token?: string | undefined;
-  /** PEM CA bundle (contents, not a path). */
-  ca?: string | undefined;
-  /** PEM client certificate (contents). */
-  cert?: string | undefined;
-  /** PEM client key (contents). */
-  key?: string | undefined;
-  /** Skip TLS verification. @default false */
-  insecureSkipTlsVerify?: boolean | undefined;
-  /** TLS server name (SNI and verification). */
-  tlsServerName?: string | undefined;
+/**
+ * Options of {@link createClient}: the connection options of the config layer (kubeconfig, context and
+ * explicit overrides: `server`, `token`, `ca`, `cert`, `key`, `insecureSkipTlsVerify`, `tlsServerName`,
+ * credential timings) plus client settings. Explicit connection fields override the kubeconfig.
+ */
+export interface ClientOptions extends ConnectionOptions {
   /** Workspace of the client. @default the `/clusters/<x>` segment of the server URL, else `root` */
   workspace?: string | undefined;
-  /** Injectable axios instance (tests, custom agents). Auth and TLS options are then up to the instance. */
+  /**
+   * Injectable axios instance (tests, custom agents). Credentials are still added per request; TLS and proxy
+   * settings are then up to the instance.
+   */
   http?: AxiosInstance | undefined;
   /** Logging hook. @default no-op debug/info, console warn/error */
   logger?: Partial<Logger> | undefined;

@@ -95,17 +95,7 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
  * @throws KubeconfigError when the kubeconfig cannot be loaded; InvalidArgumentError for invalid options.
  */
 export function createClient(options: ClientOptions = {}): KcpEndpointsClient {
-  const loaded = loadConnection({
-    kubeconfig: options.kubeconfig,
-    context: options.context,
-    server: options.server,
-    token: options.token,
-    ca: options.ca,
-    cert: options.cert,
-    key: options.key,
-    insecureSkipTlsVerify: options.insecureSkipTlsVerify,
-    tlsServerName: options.tlsServerName,
-  });
+  const loaded = loadConnection(options);
   const logger = resolveLogger(options.logger);
   const transport = createTransport({
     connection: loaded.connection,
