@@ -14,7 +14,7 @@ export class MemoryStream implements CliStream {
   text = '';
   constructor(
     readonly isTTY = false,
-    readonly columns: number | undefined = undefined,
+    readonly columns?: number,
   ) {}
   write(chunk: string): boolean {
     this.text += chunk;
