@@ -29,16 +29,25 @@ export interface CliArgs {
   version: boolean;
   /** `-v` level (0 = quiet). */
   verbosity: number;
+  /** `--kubeconfig`. */
   kubeconfig?: string | undefined;
+  /** `--context`. */
   context?: string | undefined;
+  /** `-s/--server`. */
   server?: string | undefined;
+  /** `--token`. */
   token?: string | undefined;
+  /** `--certificate-authority` (a file path). */
   certificateAuthority?: string | undefined;
+  /** `--insecure-skip-tls-verify`. */
   insecureSkipTlsVerify: boolean;
+  /** `-w/--workspace`. */
   workspace?: string | undefined;
   /** `--request-timeout` in ms (0 = none). */
   requestTimeoutMs?: number | undefined;
+  /** `--mode`. */
   mode?: ResolveMode | undefined;
+  /** `--slice`. */
   slice?: string | undefined;
   /** Output format (validated against the command). */
   output: string;

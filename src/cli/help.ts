@@ -1,4 +1,12 @@
-import { COMMANDS, OUTPUTS, flagsOf, type CommandName, type FlagDef } from './flags.js';
+import {
+  COMMANDS,
+  FLAGS,
+  OUTPUTS,
+  SERVER_COMMANDS,
+  flagsOf,
+  type CommandName,
+  type FlagDef,
+} from './flags.js';
 
 interface CommandHelp {
   usage: string;
@@ -89,7 +97,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   3    resolved, but no URLs
   4    APIExport or endpoint slice not found (and no URL)
   5    unauthorised or forbidden
-  124  wait timed out`;
+  124  wait timed out
+  130  interrupted (Ctrl-C while waiting)`;
 
 function flagLine(f: FlagDef, command: CommandName): string {
   const short = f.short === undefined ? '    ' : `-${f.short}, `;
@@ -138,9 +147,10 @@ export function mainHelp(): string {
     ...COMMANDS.map((c) => `  ${c.padEnd(12)}${HELP[c].summary}`),
     '',
     'Global flags (kubectl style):',
-    ...flagsOf('get')
-      .filter((f) => f.commands === undefined || f.commands.length === 4)
-      .map((f) => flagLine(f, 'get')),
+    ...FLAGS.filter((f) => f.commands === SERVER_COMMANDS || f.commands === undefined).map((f) =>
+      flagLine(f, 'get'),
+    ),
+    `  ${'-o, --output <format>'.padEnd(38)}Output format (see each command's --help)`,
     `  ${'-v <level>'.padEnd(38)}Log verbosity on stderr`,
     '',
     "Run 'kcp-endpoints <command> --help' for a command's flags. Try 'kcp-endpoints demo' first.",

@@ -24,11 +24,17 @@ export interface CliIo {
 export interface Style {
   /** Whether colour is on. */
   readonly enabled: boolean;
+  /** Bold text. */
   bold(text: string): string;
+  /** Dim text. */
   dim(text: string): string;
+  /** Green text. */
   green(text: string): string;
+  /** Yellow text. */
   yellow(text: string): string;
+  /** Red text. */
   red(text: string): string;
+  /** Cyan text. */
   cyan(text: string): string;
 }
 

@@ -1,10 +1,17 @@
-import { isKcpError } from '../errors.js';
+import { isAbortError, isKcpError } from '../errors.js';
 import { redactText } from '../redact.js';
-import { exitCodeForError } from './exit-codes.js';
+import { ExitCode, exitCodeForError } from './exit-codes.js';
 import { writeLine, type CliIo } from './io.js';
 
-/** Prints `error: <message>` and a hint; the stack only at `-v` ≥ 6. */
+/**
+ * Prints `error: <message>` and a hint (the stack only at `-v` ≥ 6) and returns the exit code; an aborted
+ * operation (Ctrl-C) prints `interrupted` and returns 130.
+ */
 export function reportError(e: unknown, io: CliIo, verbosity: number): number {
+  if (isAbortError(e)) {
+    writeLine(io.stderr, 'interrupted');
+    return ExitCode.Interrupted;
+  }
   const message = e instanceof Error ? e.message : String(e);
   writeLine(io.stderr, `error: ${redactText(message)}`);
   const hint = hintForError(e);

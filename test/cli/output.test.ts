@@ -6,7 +6,7 @@ import { styleFor } from '../../src/cli/io.js';
 import { reportError } from '../../src/cli/report.js';
 import { Spinner } from '../../src/cli/spinner.js';
 import { packageVersion } from '../../src/cli/version.js';
-import { NetworkError } from '../../src/errors.js';
+import { AbortError, NetworkError } from '../../src/errors.js';
 import type { EndpointResolution } from '../../src/endpoints/types.js';
 import { MemoryStream, runInProcess } from './helpers.js';
 
@@ -38,6 +38,7 @@ describe('help, version and completion', () => {
     }
     expect(none.stdout).toContain('--kubeconfig <file>');
     expect(none.stdout).toContain('-w, --workspace <path>');
+    expect(none.stdout).toContain('-o, --output <format>');
     expect(none.stdout).toContain('5    unauthorised or forbidden');
   });
 
@@ -160,6 +161,9 @@ describe('errors and the spinner', () => {
     expect(loud.text).toMatch(/^error: boom\nhint: run again with -v 6 for details\nError: boom\n\s+at /);
     const plain = new MemoryStream();
     reportError('text', io(plain), 0);
+    const aborted = new MemoryStream();
+    expect(reportError(new AbortError(), io(aborted), 0)).toBe(130);
+    expect(aborted.text).toBe('interrupted\n');
     expect(plain.text.startsWith('error: text\n')).toBe(true);
   });
 
