@@ -61,6 +61,7 @@ describe('explain', () => {
       { workspace: 'root:org:empty', state: 'found', bindings: [] },
     ]);
     expect(r.json.resolution.phase).toBe('Ready');
+    expect(Object.keys(r.json.resolution).slice(0, 4)).toEqual(['export', 'slice', 'source', 'phase']);
   });
 
   it('says which kubectl kcp bind to run for AwaitingBinding, per consumer when given', async () => {

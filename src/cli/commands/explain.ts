@@ -4,7 +4,7 @@ import { nextSteps } from '../explain/advice.js';
 import { gatherReport } from '../explain/gather.js';
 import { renderExplain } from '../explain/render.js';
 import type { ExplainReport } from '../explain/types.js';
-import { formatJson } from '../format.js';
+import { formatJson, orderedResolution } from '../format.js';
 import { styleFor, type CliIo } from '../io.js';
 import { parseExportRef } from '../../kcp/paths.js';
 import { resolveOptions, withClient } from './get.js';
@@ -23,7 +23,12 @@ export async function runExplain(args: CliArgs, io: CliIo): Promise<number> {
     );
     const report: ExplainReport = { ...gathered, nextSteps: nextSteps(gathered, refText) };
     io.stdout.write(
-      args.output === 'json' ? formatJson(report) : renderExplain(report, styleFor(io.stdout, io.env)),
+      args.output === 'json'
+        ? formatJson({
+            ...report,
+            resolution: report.resolution === null ? null : orderedResolution(report.resolution),
+          })
+        : renderExplain(report, styleFor(io.stdout, io.env)),
     );
     return report.resolution === null ? ExitCode.Forbidden : exitCodeForResolution(report.resolution);
   });
