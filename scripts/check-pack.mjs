@@ -8,14 +8,22 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'kcp-endpoints-pack-'));
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 try {
   const tarball = run('npm', ['pack', '--silent', '--pack-destination', work], root).trim().split('\n').pop();
-  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
+  writeFileSync(
+    join(work, 'package.json'),
+    JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
+  );
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   // Install offline from the tarball; dependencies resolve from this repository's node_modules via npm's cache.
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball), 'rxjs@7', 'selfsigned@5'], work);
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball), 'rxjs@7', 'selfsigned@5'],
+    work,
+  );
 
   writeFileSync(
     join(work, 'esm.mjs'),
@@ -39,7 +47,8 @@ console.log('cjs ok');`,
   const dist = readFileSync(join(work, 'node_modules/kcp-endpoints/dist/index.js'), 'utf8');
   if (dist.includes('startKcpSimulator')) throw new Error('dist/index.js bundles the simulator');
   const cliVersion = run(join(work, 'node_modules/.bin/kcp-endpoints'), ['--version'], work).trim();
-  if (!cliVersion.includes(version)) throw new Error(`CLI --version printed ${cliVersion}, expected ${version}`);
+  if (!cliVersion.includes(version))
+    throw new Error(`CLI --version printed ${cliVersion}, expected ${version}`);
   console.log(`pack ok: ${tarball}, cli ${cliVersion}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -49,7 +49,7 @@ describe('typed resource clients', () => {
     await new Promise((r) => setTimeout(r, 50));
     sim.createExport('root:org:provider', 'c');
     sim.deleteExport('root:org:provider', 'a');
-    const got = (await events);
+    const got = await events;
     const named = got.map((e) => `${e.type}:${'object' in e ? e.object.metadata.name : ''}`);
     expect(named[0]).toBe('ADDED:c');
     expect(named.at(-1)).toBe('DELETED:a');
