@@ -2,7 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench/node_modules/**', 'bench/peer/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'coverage/**',
+      'node_modules/**',
+      'bench/node_modules/**',
+      'bench/peer/**',
+      'bench/.build/**',
+      '.tmp/**',
+      '.tmp-*',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -39,5 +50,10 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Node scripts: globals such as process and Buffer are checked by TypeScript where it matters.
+    files: ['**/*.js', '**/*.mjs'],
+    rules: { 'no-undef': 'off' },
   },
 );

@@ -53,10 +53,8 @@ export class KcpError extends Error {
 
   /** Redacted output for `util.inspect` / `console.log`. */
   [inspect.custom](): string {
-    const cause =
-      this.cause === undefined
-        ? ''
-        : ` [cause: ${redactText(String(describeCause(this.cause)['message'] ?? ''))}]`;
+    const message = this.cause === undefined ? undefined : describeCause(this.cause)['message'];
+    const cause = typeof message === 'string' ? ` [cause: ${redactText(message)}]` : '';
     return redactText(`${this.stack ?? `${this.name}: ${this.message}`}${cause}`);
   }
 }
