@@ -1,0 +1,116 @@
+// CPU profile of our watch path on the recorded stream: `node profile.mjs [--target reflector|decoder]
+// [--events N]`. Prints the functions with the most self time (file:line), grouped, so a miss in decode.mjs
+// can be explained. Writes the raw .cpuprofile to .profiles/ for Chrome DevTools.
+import { Session } from 'node:inspector/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expand, recordEvents } from './lib/record.mjs';
+import { startStreamServer } from './lib/stream-server.mjs';
+import { flags } from './lib/stats.mjs';
+
+const f = flags();
+const N = Number(f.events ?? 50_000);
+const target = f.target ?? 'reflector';
+const plural = f.resource ?? 'apiexportendpointslices';
+const {
+  Reflector,
+  WatchDecoder,
+  createTransport,
+  staticTokenCredentials,
+  APIEXPORTENDPOINTSLICES,
+  APIBINDINGS_V1ALPHA2,
+} = await import('./.build/internals.mjs');
+const desc = plural === 'apibindings' ? APIBINDINGS_V1ALPHA2 : APIEXPORTENDPOINTSLICES;
+const recorded = await recordEvents();
+const stream = expand(recorded[plural], N);
+const server = await startStreamServer({ [plural]: stream });
+const transport = createTransport({
+  connection: {
+    server: `${server.url}/clusters/root`,
+    tls: { insecureSkipTlsVerify: false },
+    credentials: staticTokenCredentials('t'),
+  },
+});
+
+async function once() {
+  if (target === 'decoder') {
+    const dec = new WatchDecoder(desc.schema, desc.kind);
+    for (let off = 0; off < stream.payload.length; off += 65536)
+      dec.feed(stream.payload.subarray(off, off + 65536));
+    dec.end();
+    return;
+  }
+  await new Promise((resolve, reject) => {
+    const r = new Reflector(transport, desc, 'root', { tuning: { minWatchTimeoutSeconds: 600 } });
+    r.events$.subscribe((ev) => {
+      if (ev.type === 'changed' && ev.resourceVersion === stream.finalRv) {
+        r.stop();
+        resolve();
+      } else if (ev.type === 'failed') reject(ev.error);
+    });
+    r.start();
+  });
+}
+
+await once(); // warm-up
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 100 });
+await session.post('Profiler.start');
+const t0 = performance.now();
+await once();
+const ms = performance.now() - t0;
+const { profile } = await session.post('Profiler.stop');
+session.disconnect();
+await server.close();
+transport.close();
+
+const dir = fileURLToPath(new URL('./.profiles/', import.meta.url));
+mkdirSync(dir, { recursive: true });
+writeFileSync(`${dir}${target}-${plural}.cpuprofile`, JSON.stringify(profile));
+
+// self time per node = samples hitting it
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const counts = new Map();
+for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
+const self = new Map();
+let total = 0;
+for (const [id, c] of counts) {
+  const n = byId.get(id);
+  const { functionName, url, lineNumber } = n.callFrame;
+  const file = url
+    .replace(/^.*\/(node_modules\/[^/]+|bench\/\.build|dist|node:)/, '$1')
+    .replace(/^file:\/\//, '');
+  const key = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+  self.set(key, (self.get(key) ?? 0) + c);
+  total += c;
+}
+const bucket = (k) =>
+  /node_modules\/zod/.test(k)
+    ? 'zod validation'
+    : /node_modules\/rxjs/.test(k)
+      ? 'rxjs'
+      : /node_modules\/axios|follow-redirects/.test(k)
+        ? 'axios'
+        : /JSON|parse/.test(k) && !/\.build/.test(k)
+          ? 'JSON.parse'
+          : /\(garbage collector\)/.test(k)
+            ? 'GC'
+            : /\.build/.test(k)
+              ? 'kcp-endpoints code'
+              : /\(program\)|\(idle\)/.test(k)
+                ? 'idle/program'
+                : 'node internals (streams, promises, buffers)';
+const buckets = new Map();
+for (const [k, c] of self) buckets.set(bucket(k), (buckets.get(bucket(k)) ?? 0) + c);
+console.log(
+  `${target} on ${N} ${plural} events: ${ms.toFixed(0)} ms, ${Math.round(N / (ms / 1000)).toLocaleString('en-US')} ev/s`,
+);
+console.log('self time by area:');
+for (const [k, c] of [...buckets].sort((a, b) => b[1] - a[1]))
+  console.log(`  ${((c / total) * 100).toFixed(1).padStart(5)} %  ${k}`);
+console.log('top functions (self time):');
+for (const [k, c] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(f.top ?? 20))) {
+  console.log(`  ${((c / total) * 100).toFixed(1).padStart(5)} %  ${k}`);
+}
