@@ -1,3 +1,4 @@
+import { stringify } from 'yaml';
 import type { EndpointChange, EndpointPhase, EndpointResolution } from '../endpoints/types.js';
 import type { Style } from './io.js';
 
@@ -88,10 +89,9 @@ export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** YAML (the `yaml` package is loaded only when asked for). */
-export async function formatYaml(value: unknown): Promise<string> {
-  const { stringify } = await import('yaml');
-  return stringify(value, { lineWidth: 0 });
+/** YAML. (`yaml` is imported statically: the kubeconfig loader needs it anyway.) */
+export function formatYaml(value: unknown): Promise<string> {
+  return Promise.resolve(stringify(value, { lineWidth: 0 }));
 }
 
 /** A resolution in one of `get`'s formats. */
