@@ -85,7 +85,7 @@ describe.concurrent('the CLI as a subprocess', () => {
   });
 
   it('exits 124 when wait times out', async () => {
-    const r = await spawnCli(['wait', `${P}:awaiting`, '--timeout', '300ms', '--kubeconfig', fx.kubeconfig])
+    const r = await spawnCli(['wait', `${P}:awaiting`, '--timeout', '2s', '--kubeconfig', fx.kubeconfig])
       .done;
     expect(r.code).toBe(124);
     expect(r.stderr).toContain('last phase: AwaitingBinding');
