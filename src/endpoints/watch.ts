@@ -1,12 +1,4 @@
-import {
-  combineLatest,
-  distinctUntilChanged,
-  fromEvent,
-  map,
-  Observable,
-  scan,
-  takeUntil,
-} from 'rxjs';
+import { combineLatest, distinctUntilChanged, fromEvent, map, Observable, scan, takeUntil } from 'rxjs';
 import { APIEXPORTS_V1ALPHA1, type APIExport } from '../kcp/apiexport.js';
 import { APIEXPORTENDPOINTSLICES, type APIExportEndpointSlice } from '../kcp/apiexportendpointslice.js';
 import type { InformerCache } from '../watch/informer-cache.js';
