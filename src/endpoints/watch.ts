@@ -1,14 +1,14 @@
-import { combineLatest, distinctUntilChanged, fromEvent, map, Observable, scan, takeUntil } from 'rxjs';
+import { Observable } from 'rxjs';
 import { APIEXPORTS_V1ALPHA1, type APIExport } from '../kcp/apiexport.js';
 import { APIEXPORTENDPOINTSLICES, type APIExportEndpointSlice } from '../kcp/apiexportendpointslice.js';
 import type { InformerCache } from '../watch/informer-cache.js';
 import { exportFacts, sliceFacts } from './facts.js';
-import { observeObject } from './observe.js';
+import { ObjectObserver } from './observe.js';
 import type { ResolveTarget } from './refs.js';
-import { resolveRules } from './rules.js';
+import { resolveRules, type ExportFacts, type SliceFacts } from './rules.js';
 import type { EndpointChange, EndpointResolution } from './types.js';
 
-/** True when two resolutions differ in what `watchEndpoints` reports a change for. */
+/** True when two resolutions differ in nothing `watchEndpoints` reports a change for. */
 export function sameOutcome(a: EndpointResolution, b: EndpointResolution): boolean {
   return (
     a.source === b.source &&
@@ -33,9 +33,10 @@ export function toChange(current: EndpointResolution, previous: EndpointResoluti
 
 /**
  * Endpoint changes of one export, built on the shared informers of `cache` (one list+watch per resource kind
- * and workspace, whatever the number of subscribers): the first emission after both informers synced, then
- * one per change of (urls, source, phase, reason). Completes when `signal` aborts; never errors for
- * healable states. Every subscription gets its own first emission (the informers replay their state).
+ * and workspace, whatever the number of subscribers; events reach only the subscribers of the object they
+ * touch): the first emission after both informers synced, then one per change of (urls, source, phase,
+ * reason). Completes when `signal` aborts; never errors for healable states. Every subscription gets its
+ * own first emission.
  */
 export function watchResolution(
   cache: InformerCache,
@@ -43,54 +44,54 @@ export function watchResolution(
   options: { signal?: AbortSignal | undefined; onEmit?: ((r: EndpointResolution) => void) | undefined } = {},
 ): Observable<EndpointChange> {
   return new Observable<EndpointChange>((subscriber) => {
-    const slices = cache.acquire(APIEXPORTENDPOINTSLICES, target.slice.path);
-    const exports = cache.acquire(APIEXPORTS_V1ALPHA1, target.export.path);
-    let stream = combineLatest([
-      observeObject(slices.state$, target.slice.name, (s: APIExportEndpointSlice) => sliceFacts(s)),
-      observeObject(exports.state$, target.export.name, (e: APIExport) => exportFacts(e)),
-    ]).pipe(
-      map(([sliceObservation, exportObservation]) =>
-        resolveRules({
-          export: target.export,
-          slice: target.slice,
-          mode: target.mode,
-          sliceObservation,
-          exportObservation,
-        }),
-      ),
-      distinctUntilChanged(sameOutcome),
-      scan<EndpointResolution, EndpointChange | null>(
-        (prev, current) => toChange(current, prev === null ? null : stripChange(prev)),
-        null,
-      ),
-      map((c) => c as EndpointChange),
-    );
-    if (options.signal !== undefined) {
-      stream = stream.pipe(takeUntil(fromEvent(options.signal, 'abort')));
-      if (options.signal.aborted) {
-        subscriber.complete();
-        return undefined;
-      }
+    const { signal } = options;
+    if (signal?.aborted === true) {
+      subscriber.complete();
+      return undefined;
     }
-    const sub = stream.subscribe({
-      next: (c) => {
-        options.onEmit?.(c);
-        subscriber.next(c);
+    const slice = new ObjectObserver<APIExportEndpointSlice, SliceFacts>(sliceFacts);
+    const exp = new ObjectObserver<APIExport, ExportFacts>(exportFacts);
+    let previous: EndpointResolution | null = null;
+    // The caller's signal aborted, or the client was closed: the stream completes.
+    const onClose = (): void => {
+      subscriber.complete();
+    };
+    const emit = (): void => {
+      const sliceObservation = slice.current;
+      const exportObservation = exp.current;
+      if (sliceObservation === undefined || exportObservation === undefined) return;
+      const current = resolveRules({
+        export: target.export,
+        slice: target.slice,
+        mode: target.mode,
+        sliceObservation,
+        exportObservation,
+      });
+      if (previous !== null && sameOutcome(previous, current)) return;
+      const change = toChange(current, previous);
+      previous = current;
+      options.onEmit?.(current);
+      subscriber.next(change);
+    };
+    const stopSlice = cache.acquire(APIEXPORTENDPOINTSLICES, target.slice.path).watchName(
+      target.slice.name,
+      (snap) => {
+        if (slice.update(snap) !== undefined) emit();
       },
-      error: (e: unknown) => {
-        subscriber.error(e);
+      onClose,
+    );
+    const stopExport = cache.acquire(APIEXPORTS_V1ALPHA1, target.export.path).watchName(
+      target.export.name,
+      (snap) => {
+        if (exp.update(snap) !== undefined) emit();
       },
-      complete: () => {
-        subscriber.complete();
-      },
-    });
+      onClose,
+    );
+    signal?.addEventListener('abort', onClose, { once: true });
     return () => {
-      sub.unsubscribe();
+      signal?.removeEventListener('abort', onClose);
+      stopSlice();
+      stopExport();
     };
   });
-}
-
-function stripChange(c: EndpointChange): EndpointResolution {
-  const { added: _a, removed: _r, previous: _p, ...rest } = c;
-  return rest;
 }

@@ -6,6 +6,7 @@ import { PATH_ANNOTATION } from '../kcp/meta.js';
 import type { ResourceDescriptor } from '../kcp/resource.js';
 import { Reflector } from './reflector.js';
 import type { ReflectorEvent, ReflectorOptions } from './types.js';
+import { NameDispatcher, type NameListener } from './name-dispatch.js';
 import { type KubeObject, isEmptyDelta } from './store.js';
 
 /** One consistent view of a shared informer's store. */
@@ -63,6 +64,7 @@ export class SharedInformer<T extends KubeObject> {
   private version = 0;
   private closed = false;
   private index: { version: number; byName: Map<string, T[]> } | undefined;
+  private readonly names = new NameDispatcher<T>();
 
   constructor(
     private readonly transport: Transport,
@@ -83,14 +85,37 @@ export class SharedInformer<T extends KubeObject> {
       else if (this.latest !== undefined) subscriber.next(this.latest);
       return () => {
         this.subscribers.delete(subscriber);
-        if (this.subscribers.size === 0) this.deactivate();
+        this.releaseIfIdle();
       };
     });
   }
 
-  /** Number of current subscriptions (state$ and object$ together). */
+  /** Number of current subscriptions (state$, object$ and name listeners together). */
   get subscriberCount(): number {
-    return this.subscribers.size;
+    return this.subscribers.size + this.names.size;
+  }
+
+  /**
+   * Calls `listener` with the snapshot of the object named `name` now (when the state is known) and then
+   * whenever that object or the informer's sync/error state may have changed — other objects' events do not
+   * reach it, so thousands of listeners on one informer cost O(1) per event each. Counts as a subscription
+   * (starts the reflector; the last removal stops it). `onClose` runs when the informer is closed while the
+   * listener is registered (or at once if it is closed already). Returns the removal function.
+   */
+  watchName(name: string, listener: NameListener<T>, onClose?: () => void): () => void {
+    if (this.closed) {
+      onClose?.();
+      return () => undefined;
+    }
+    const remove = this.names.add(name, listener, onClose);
+    if (this.reflector === undefined) this.activate();
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      remove();
+      this.releaseIfIdle();
+    };
   }
 
   /** True while the reflector runs. */
@@ -118,10 +143,15 @@ export class SharedInformer<T extends KubeObject> {
     this.closed = true;
     const subs = [...this.subscribers];
     this.subscribers.clear();
+    this.names.clear();
     this.deactivate();
     for (const s of subs) s.complete();
     this.statusSubject.complete();
     this.diagnosticsSubject.complete();
+  }
+
+  private releaseIfIdle(): void {
+    if (this.subscribers.size === 0 && this.names.size === 0) this.deactivate();
   }
 
   private isClosed(): boolean {
@@ -171,6 +201,7 @@ export class SharedInformer<T extends KubeObject> {
     this.reflector = undefined;
     this.latest = undefined;
     this.index = undefined;
+    this.names.reset();
     reflector.stop();
     this.options.onIdle?.();
   }
@@ -180,11 +211,14 @@ export class SharedInformer<T extends KubeObject> {
       case 'synced':
         if (this.latest?.synced === true && this.latest.error === undefined && isEmptyDelta(e.delta)) return;
         this.publish({ synced: true, items: e.items });
+        this.names.listed(e.items, e.delta);
         return;
       case 'changed':
         this.publish({ synced: true, items: e.items });
+        this.names.changed(e.items, e.key, e.event === 'DELETED');
         return;
       case 'failed':
+        this.names.failed(e.error, this.latest?.synced ?? false);
         this.publish({
           synced: this.latest?.synced ?? false,
           items: this.latest?.items ?? EMPTY,

@@ -163,6 +163,21 @@ describe('discovery scenarios against the simulator', () => {
     expect(isInvalidArgumentError(thrown)).toBe(true);
   });
 
+  it('completes every stream when the client is closed', async () => {
+    const { sim, client } = await setup();
+    sim.createExport(PROVIDER, 'today-cowboys');
+    await sim.waitForIdle();
+    let completed = 0;
+    const recs = [0, 1].map(() => new Recorder<EndpointChange>(client.watchEndpoints(REF)));
+    for (const r of recs) r.subscription.add(() => (completed += 1));
+    await Promise.all(recs.map((r) => r.until(() => true)));
+    client.close();
+    expect(completed).toBe(2);
+    let late = false;
+    client.watchEndpoints(REF).subscribe({ complete: () => (late = true) });
+    expect(late).toBe(true);
+  });
+
   it('completes the stream when the caller’s signal aborts', async () => {
     const { sim, client } = await setup();
     sim.createExport(PROVIDER, 'today-cowboys');

@@ -1,0 +1,159 @@
+import type { KcpError } from '../errors.js';
+import type { KubeObject, StoreDelta } from './store.js';
+
+/** What a name listener sees: the informer's sync/error state and the object of that name (or null). */
+export interface NameSnapshot<T> {
+  /** True once the informer's initial list completed. */
+  synced: boolean;
+  /** The object of that name, or `null` when absent (or not synced yet). */
+  object: T | null;
+  /** The last list failure to show (401/403/404, bad data), cleared by the next successful list. */
+  error: KcpError | undefined;
+}
+
+/** Called with a fresh snapshot whenever the object of its name, or the informer state, may have changed. */
+export type NameListener<T> = (snapshot: NameSnapshot<T>) => void;
+
+/** The object name of a store key (`cluster|name` or `cluster|namespace/name`). */
+function nameOfKey(key: string): string {
+  const afterCluster = key.slice(key.indexOf('|') + 1);
+  return afterCluster.slice(afterCluster.lastIndexOf('/') + 1);
+}
+
+/**
+ * Routes store changes to listeners by object name, so that one watch event costs O(listeners of that name)
+ * instead of O(all subscribers): with thousands of watched objects on one informer, each event touches only
+ * the few subscribers that care. Keeps an incremental name → keys index.
+ */
+export class NameDispatcher<T extends KubeObject> {
+  private readonly listeners = new Map<string, Set<NameListener<T>>>();
+  private readonly closers = new Map<NameListener<T>, () => void>();
+  private readonly keysByName = new Map<string, Set<string>>();
+  private items: ReadonlyMap<string, T> = new Map();
+  private known = false;
+  private synced = false;
+  private error: KcpError | undefined;
+
+  /** Number of registered listeners. */
+  get size(): number {
+    let n = 0;
+    for (const set of this.listeners.values()) n += set.size;
+    return n;
+  }
+
+  /**
+   * Registers a listener; it gets the current snapshot at once when the state is known. `onClose` runs if
+   * the dispatcher is cleared (its informer closed) while the listener is registered. Returns the removal.
+   */
+  add(name: string, listener: NameListener<T>, onClose?: () => void): () => void {
+    if (onClose !== undefined) this.closers.set(listener, onClose);
+    let set = this.listeners.get(name);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(name, set);
+    }
+    set.add(listener);
+    if (this.known) listener(this.snapshot(name));
+    return () => {
+      const current = this.listeners.get(name);
+      if (current === undefined) return;
+      current.delete(listener);
+      this.closers.delete(listener);
+      if (current.size === 0) this.listeners.delete(name);
+    };
+  }
+
+  /** The current snapshot for `name`. */
+  snapshot(name: string): NameSnapshot<T> {
+    const keys = this.keysByName.get(name);
+    let object: T | null = null;
+    if (keys !== undefined) {
+      for (const key of keys) {
+        object = this.items.get(key) ?? null;
+        if (object !== null) break;
+      }
+    }
+    return { synced: this.synced, object, error: this.error };
+  }
+
+  /** A complete list arrived: rebuilds the index and notifies every name in `delta` (everyone if `all`). */
+  listed(items: ReadonlyMap<string, T>, delta: StoreDelta | 'all'): void {
+    const wasHealthy = this.known && this.synced && this.error === undefined;
+    this.items = items;
+    this.keysByName.clear();
+    for (const key of items.keys()) this.index(key);
+    this.known = true;
+    this.synced = true;
+    this.error = undefined;
+    if (delta === 'all' || !wasHealthy) {
+      this.notifyAll();
+      return;
+    }
+    const names = new Set<string>();
+    for (const key of [...delta.added, ...delta.modified, ...delta.deleted]) names.add(nameOfKey(key));
+    for (const name of names) this.notify(name);
+  }
+
+  /** One watch event changed `key`. */
+  changed(items: ReadonlyMap<string, T>, key: string, deleted: boolean): void {
+    this.items = items;
+    if (deleted) this.unindex(key);
+    else this.index(key);
+    this.notify(nameOfKey(key));
+  }
+
+  /** A list failed in a way consumers should show; everyone is told (once per distinct error). */
+  failed(error: KcpError, synced: boolean): void {
+    if (this.known && this.error === error) return;
+    this.known = true;
+    this.error = error;
+    this.synced = synced;
+    this.notifyAll();
+  }
+
+  /** Forgets the state (the informer stopped); listeners stay registered. */
+  reset(): void {
+    this.items = new Map();
+    this.keysByName.clear();
+    this.known = false;
+    this.synced = false;
+    this.error = undefined;
+  }
+
+  /** Drops every listener, calling their `onClose`. */
+  clear(): void {
+    const closers = [...this.closers.values()];
+    this.listeners.clear();
+    this.closers.clear();
+    this.reset();
+    for (const close of closers) close();
+  }
+
+  private index(key: string): void {
+    const name = nameOfKey(key);
+    let keys = this.keysByName.get(name);
+    if (keys === undefined) {
+      keys = new Set();
+      this.keysByName.set(name, keys);
+    }
+    keys.add(key);
+  }
+
+  private unindex(key: string): void {
+    const name = nameOfKey(key);
+    const keys = this.keysByName.get(name);
+    keys?.delete(key);
+    if (keys?.size === 0) this.keysByName.delete(name);
+  }
+
+  private notify(name: string): void {
+    const set = this.listeners.get(name);
+    if (set === undefined) return;
+    const snap = this.snapshot(name);
+    for (const l of [...set]) l(snap);
+  }
+
+  private notifyAll(): void {
+    for (const name of [...this.listeners.keys()]) this.notify(name);
+  }
+}
