@@ -63,7 +63,8 @@ export class WatchDecoder<T> {
   }
 
   #line(raw: string): WatchItem<T> | undefined {
-    const line = raw.trim();
+    // Fast path: a line normally starts with '{'; only then is trimming (blank lines, CRLF) needed.
+    const line = raw.charCodeAt(0) === 123 && raw.charCodeAt(raw.length - 1) !== 13 ? raw : raw.trim();
     if (line === '') return undefined;
     let json: unknown;
     try {
@@ -71,15 +72,14 @@ export class WatchDecoder<T> {
     } catch (e) {
       return fail(`watch event is not valid JSON (${(e as Error).message})`, line);
     }
-    const env = watchEnvelopeSchema.safeParse(json);
-    if (!env.success) {
-      return fail(
-        `watch event has no valid type/object: ${issueSummary(env.error)}`,
-        line,
-        issuePaths(env.error),
-      );
+    const env = envelopeOf(json);
+    if (env === undefined) {
+      const full = watchEnvelopeSchema.safeParse(json);
+      const issues = full.success ? [] : issuePaths(full.error);
+      const summary = full.success ? 'unexpected shape' : issueSummary(full.error);
+      return fail(`watch event has no valid type/object: ${summary}`, line, issues);
     }
-    const { type, object } = env.data;
+    const { type, object } = env;
     if (type === 'ERROR') {
       const status = statusSchema.safeParse(object);
       if (!status.success) {
@@ -111,6 +111,24 @@ export class WatchDecoder<T> {
     }
     return { type, object: parsed.data };
   }
+}
+
+const EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
+
+/**
+ * The envelope of a watch event without copying it (zod would copy `object`); `undefined` when it is not
+ * `{ type: <event type>, object: {…} }` — the caller then asks zod for a precise message.
+ */
+function envelopeOf(
+  json: unknown,
+):
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'; object: Record<string, unknown> }
+  | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const { type, object } = json as { type?: unknown; object?: unknown };
+  if (typeof type !== 'string' || !EVENT_TYPES.has(type)) return undefined;
+  if (typeof object !== 'object' || object === null || Array.isArray(object)) return undefined;
+  return { type: type as 'ADDED', object: object as Record<string, unknown> };
 }
 
 function fail(message: string, snippet: string, issues?: string[]): WatchItem<never> {

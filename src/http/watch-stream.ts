@@ -61,21 +61,31 @@ export async function* iterateWatch<T>(
   const it = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   try {
     if (signal?.aborted === true) throw new AbortError(`${where}: watch aborted`);
-    for (;;) {
-      let timer: NodeJS.Timeout | undefined;
-      if (idle !== undefined && idle > 0) {
-        timer = setTimeout(() => {
-          stream.destroy(new TimeoutError(`${where}: no data for ${idle} ms, closing the watch`, idle));
-        }, idle);
+    // One timer for the whole stream, re-armed (refresh) while waiting for each chunk.
+    let waiting = false;
+    const timer =
+      idle !== undefined && idle > 0
+        ? setTimeout(function expire(this: NodeJS.Timeout) {
+            if (waiting) {
+              stream.destroy(new TimeoutError(`${where}: no data for ${idle} ms, closing the watch`, idle));
+            }
+          }, idle)
+        : undefined;
+    try {
+      for (;;) {
+        waiting = true;
+        timer?.refresh();
+        let next: IteratorResult<Buffer | string>;
+        try {
+          next = await it.next();
+        } finally {
+          waiting = false;
+        }
+        if (next.done === true) break;
+        yield* decoder.feed(next.value);
       }
-      let next: IteratorResult<Buffer | string>;
-      try {
-        next = await it.next();
-      } finally {
-        clearTimeout(timer);
-      }
-      if (next.done === true) break;
-      yield* decoder.feed(next.value);
+    } finally {
+      clearTimeout(timer);
     }
     yield* decoder.end();
   } catch (e) {
