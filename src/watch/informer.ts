@@ -36,6 +36,10 @@ export interface SharedInformerOptions extends ReflectorOptions {
 
 const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
 
+function snapshotOf<T>(state: InformerState<T>): InformerState<T> {
+  return { ...state, items: new Map(state.items) };
+}
+
 function sameObject<T extends KubeObject>(a: T | null, b: T | null): boolean {
   if (a === b) return true;
   if (a === null || b === null) return false;
@@ -82,7 +86,7 @@ export class SharedInformer<T extends KubeObject> {
       }
       this.subscribers.add(subscriber);
       if (this.reflector === undefined) this.activate();
-      else if (this.latest !== undefined) subscriber.next(this.latest);
+      else if (this.latest !== undefined) subscriber.next(snapshotOf(this.latest));
       return () => {
         this.subscribers.delete(subscriber);
         this.releaseIfIdle();
@@ -237,8 +241,11 @@ export class SharedInformer<T extends KubeObject> {
 
   private publish(state: Omit<InformerState<T>, 'version'>): void {
     this.version += 1;
-    const next: InformerState<T> = { ...state, version: this.version };
-    this.latest = next;
-    for (const s of [...this.subscribers]) s.next(next);
+    // `latest.items` is the reflector's live store; state$ subscribers get an immutable copy, made only
+    // when someone subscribes to state$ (name listeners read the live store and need none).
+    this.latest = { ...state, version: this.version };
+    if (this.subscribers.size === 0) return;
+    const snapshot = snapshotOf(this.latest);
+    for (const s of [...this.subscribers]) s.next(snapshot);
   }
 }

@@ -28,7 +28,8 @@ export class Reflector<T extends KubeObject> {
   private readonly backoff: Backoff;
   private readonly controller = new AbortController();
   private readonly resource: string;
-  private items: ReadonlyMap<string, T> = new Map();
+  /** The store, mutated in place by watch events (replaced by each list). */
+  private items = new Map<string, T>();
   private rv = '';
   private synced = false;
   private rvUnavailable = false;
@@ -56,7 +57,7 @@ export class Reflector<T extends KubeObject> {
     this.resource = desc.group === '' ? desc.plural : `${desc.plural}.${desc.group}`;
   }
 
-  /** The current store (an immutable snapshot; replaced, never mutated). */
+  /** The current store: a live, read-only view (watch events update it in place); copy it to keep it. */
   get store(): ReadonlyMap<string, T> {
     return this.items;
   }
@@ -272,10 +273,10 @@ export class Reflector<T extends KubeObject> {
         const rv = item.object.metadata.resourceVersion;
         if (rv !== undefined && rv !== '') this.rv = rv;
         if (item.type === 'DELETED' && !this.items.has(key)) return undefined;
-        const next = new Map(this.items);
+        // In place: copying the whole store per event would cost O(objects) per event.
+        const next = this.items;
         if (item.type === 'DELETED') next.delete(key);
         else next.set(key, item.object);
-        this.items = next;
         this.emit({
           type: 'changed',
           items: next,

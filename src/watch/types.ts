@@ -20,7 +20,10 @@ export interface ReflectorOptions {
 
 /** What a {@link Reflector} reports, discriminated on `type`. */
 export type ReflectorEvent<T> =
-  /** A list completed: `items` is the whole, consistent store; `delta` compares it with the previous one. */
+  /**
+   * A list completed: `items` is the whole, consistent store; `delta` compares it with the previous one.
+   * `items` (here and in `changed`) is the reflector's live store: read it during the event, copy it to keep it.
+   */
   | { type: 'synced'; items: ReadonlyMap<string, T>; resourceVersion: string; delta: StoreDelta }
   /** A watch event changed the store. */
   | {
