@@ -7,7 +7,7 @@ import {
   type KcpError,
   type StatusDetails,
 } from '../errors.js';
-import { statusSchema, type Status } from '../kcp/meta.js';
+import { statusReasonForCode, statusSchema, type Status } from '../kcp/meta.js';
 import { redactText } from '../redact.js';
 
 /** The request an error is about (never headers or credentials). */
@@ -18,27 +18,9 @@ export interface RequestInfo {
   url: string;
 }
 
-const REASONS: Record<number, string> = {
-  400: 'BadRequest',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'NotFound',
-  405: 'MethodNotAllowed',
-  406: 'NotAcceptable',
-  409: 'Conflict',
-  410: 'Gone',
-  413: 'RequestEntityTooLarge',
-  415: 'UnsupportedMediaType',
-  422: 'Invalid',
-  429: 'TooManyRequests',
-  500: 'InternalError',
-  503: 'ServiceUnavailable',
-  504: 'Timeout',
-};
-
 /** The Kubernetes reason for an HTTP status code when the server sent none (client-go's `reasonForCode`). */
 export function reasonForStatus(code: number): string {
-  return REASONS[code] ?? (code >= 500 ? 'InternalError' : 'Unknown');
+  return statusReasonForCode(code) ?? (code >= 500 ? 'InternalError' : 'Unknown');
 }
 
 /**

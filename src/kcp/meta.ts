@@ -112,3 +112,29 @@ export type WatchEvent<T> =
 export const CLUSTER_ANNOTATION = 'kcp.io/cluster';
 /** Annotation holding the canonical workspace path of exports and bindings. */
 export const PATH_ANNOTATION = 'kcp.io/path';
+
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+/**
+ * The Kubernetes `Status.reason` that goes with an HTTP status code (client-go's `reasonForCode`), or
+ * `undefined` for a code Kubernetes has no reason for.
+ */
+export function statusReasonForCode(code: number): string | undefined {
+  return REASONS[code];
+}

@@ -1,3 +1,4 @@
+import { statusReasonForCode } from '../kcp/meta.js';
 import type { JsonObject } from './json.js';
 
 /** One field error, as in `Status.details.causes`. */
@@ -7,27 +8,11 @@ export interface FieldCause {
   message: string;
 }
 
-const REASONS: Record<number, string> = {
-  400: 'BadRequest',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'NotFound',
-  405: 'MethodNotAllowed',
-  406: 'NotAcceptable',
-  409: 'Conflict',
-  410: 'Expired',
-  413: 'RequestEntityTooLarge',
-  415: 'UnsupportedMediaType',
-  422: 'Invalid',
-  429: 'TooManyRequests',
-  500: 'InternalError',
-  503: 'ServiceUnavailable',
-  504: 'Timeout',
-};
-
 /** The Kubernetes reason for an HTTP status code. */
 export function reasonFor(code: number): string {
-  return REASONS[code] ?? (code >= 500 ? 'InternalError' : 'BadRequest');
+  // A server says Expired for a too-old resourceVersion, where clients only know the code (Gone).
+  if (code === 410) return 'Expired';
+  return statusReasonForCode(code) ?? (code >= 500 ? 'InternalError' : 'BadRequest');
 }
 
 /** An API error the router turns into a `Status` response. */
