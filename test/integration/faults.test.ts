@@ -3,15 +3,13 @@ import type { KcpEndpointsClient } from '../../src/client.js';
 import type { ClientStatus } from '../../src/client-types.js';
 import type { EndpointChange } from '../../src/endpoints/types.js';
 import { startKcpSimulator, type FaultSpec, type KcpSimulator } from '../../src/testing/index.js';
-import { Recorder, simClient, TINY } from './helpers.js';
+import { closeAll, Recorder, simClient, TINY } from './helpers.js';
 
 let sim: KcpSimulator | undefined;
 let client: KcpEndpointsClient | undefined;
 afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await sim?.close();
-  sim = undefined;
+  await closeAll(client, sim);
+  [client, sim] = [undefined, undefined];
 });
 
 const PROVIDER = 'root:org:provider';

@@ -74,3 +74,12 @@ export function summary(v: unknown): unknown {
 export function firstMatching<T>(obs: Observable<T>, pred: (v: T) => boolean): Promise<T> {
   return firstValueFrom(obs.pipe(filter(pred)));
 }
+
+/** Closes a client and a simulator left by a test (either may be undefined). */
+export async function closeAll(
+  client: { close(): void } | undefined,
+  sim: KcpSimulator | undefined,
+): Promise<void> {
+  client?.close();
+  await sim?.close();
+}

@@ -1,16 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startKcpSimulator, type KcpSimulator } from '../../src/testing/index.js';
-import { Recorder, simClient } from './helpers.js';
+import { closeAll, Recorder, simClient } from './helpers.js';
 import type { EndpointChange } from '../../src/endpoints/types.js';
 import type { KcpEndpointsClient } from '../../src/client.js';
 
 let sim: KcpSimulator | undefined;
 let client: KcpEndpointsClient | undefined;
 afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await sim?.close();
-  sim = undefined;
+  await closeAll(client, sim);
+  [client, sim] = [undefined, undefined];
 });
 
 describe('endpoint lifecycle on kcp 0.28+', () => {

@@ -4,15 +4,13 @@ import type { KcpEndpointsClient } from '../../src/client.js';
 import { isApiStatusError } from '../../src/errors.js';
 import { resolveLogger, silentLogger } from '../../src/logger.js';
 import { startKcpSimulator, type KcpSimulator } from '../../src/testing/index.js';
-import { simClient } from './helpers.js';
+import { closeAll, simClient } from './helpers.js';
 
 let sim: KcpSimulator | undefined;
 let client: KcpEndpointsClient | undefined;
 afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await sim?.close();
-  sim = undefined;
+  await closeAll(client, sim);
+  [client, sim] = [undefined, undefined];
 });
 
 async function setup() {

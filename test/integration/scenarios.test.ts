@@ -5,15 +5,13 @@ import type { EndpointChange } from '../../src/endpoints/types.js';
 import { legacyVirtualWorkspaces } from '../../src/endpoints/legacy.js';
 import { isInvalidArgumentError } from '../../src/errors.js';
 import { startKcpSimulator, type KcpSimulator, type SimulatorOptions } from '../../src/testing/index.js';
-import { Recorder, simClient } from './helpers.js';
+import { closeAll, Recorder, simClient } from './helpers.js';
 
 let sim: KcpSimulator | undefined;
 let client: KcpEndpointsClient | undefined;
 afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await sim?.close();
-  sim = undefined;
+  await closeAll(client, sim);
+  [client, sim] = [undefined, undefined];
 });
 
 async function setup(
