@@ -15,6 +15,7 @@ import { buildUserCredentials } from './user-credentials.js';
 import { loadKubeconfig, type KubeconfigEntry, type KubeconfigEnv, type MergedKubeconfig } from './merge.js';
 import { fieldError, readPem } from './material.js';
 import type { KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './schema.js';
+import { proxyFromEnvironment, type ProxyEnv } from './proxy-env.js';
 import { workspaceOfServer } from './server-url.js';
 
 /** Connection-related options of `createClient`; explicit fields override the kubeconfig. */
@@ -175,7 +176,7 @@ function proxyUrl(cluster: KubeconfigEntry<KubeconfigCluster> | undefined): stri
  */
 export function loadConnection(
   options: ConnectionOptions = {},
-  env: KubeconfigEnv = process.env,
+  env: KubeconfigEnv & ProxyEnv = process.env,
 ): LoadedConfig {
   const merged = loadKubeconfig(options.kubeconfig, env);
   const ctx = pickContext(merged, options.context);
@@ -242,7 +243,8 @@ export function loadConnection(
 
   const label = ctx?.name ?? cluster?.name ?? new URL(server).host;
   const connection: Connection = { server, tls, credentials, label };
-  const proxy = proxyUrl(cluster);
+  // kubeconfig `proxy-url` first; else HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as client-go does.
+  const proxy = proxyUrl(cluster) ?? proxyFromEnvironment(server, env);
   if (proxy !== undefined) connection.proxyUrl = proxy;
   const namespace = ctx?.value.namespace;
   return {
