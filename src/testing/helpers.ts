@@ -7,6 +7,7 @@ import { urlsOf } from './controllers/slices.js';
 import { clone, type JsonObject } from './json.js';
 import type { Objects } from './objects.js';
 import { convert, resourceDef, type SimResource } from './resources.js';
+import { schemasToCreate } from './schemas.js';
 import { SimHttpError } from './status.js';
 import type { Store } from './store.js';
 import type { Topology, WorkspaceInfo } from './topology.js';
@@ -144,7 +145,12 @@ export function createHelpers(d: HelperDeps): Helpers {
           identity: { secretRef: { namespace: 'kcp-system', name } },
         },
       };
-      return write(d, 'export', () => create(d, 'apiexports', ws, obj));
+      const schemas = schemasToCreate(d.store, ws, resources);
+      return write(d, 'export', () => {
+        const created = create(d, 'apiexports', ws, obj);
+        for (const schema of schemas) create(d, 'apiresourceschemas', ws, schema);
+        return created;
+      });
     },
     deleteExport: (path, name) => {
       remove('apiexports', path, name);

@@ -116,7 +116,7 @@ export class Objects {
             {
               field: imm.field,
               reason: 'FieldValueInvalid',
-              message: 'Invalid value: "object": APIExport reference must not be changed',
+              message: imm.message,
             },
           ]);
         }

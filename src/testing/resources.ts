@@ -4,7 +4,8 @@ import { arrAt, clone, drop, isObject, objAt, strAt, type Json, type JsonObject 
 export type KcpProfile = '0.26' | '0.27' | '0.28+';
 
 /** Plural resource names the simulator serves. */
-export type SimResource = 'apiexports' | 'apiexportendpointslices' | 'apibindings' | 'partitions' | 'shards';
+export type SimResource =
+  'apiexports' | 'apiexportendpointslices' | 'apibindings' | 'apiresourceschemas' | 'partitions' | 'shards';
 
 /** Static description of one served resource. */
 export interface ResourceDef {
@@ -62,6 +63,18 @@ export const RESOURCES: readonly ResourceDef[] = [
     storage: 'v1alpha2',
     hasStatus: true,
     pathAnnotation: true,
+    categories: ['kcp'],
+    shortNames: [],
+  },
+  {
+    resource: 'apiresourceschemas',
+    group: 'apis.kcp.io',
+    kind: 'APIResourceSchema',
+    singular: 'apiresourceschema',
+    versions: v1alpha1Only,
+    storage: 'v1alpha1',
+    hasStatus: false,
+    pathAnnotation: false,
     categories: ['kcp'],
     shortNames: [],
   },

@@ -47,7 +47,11 @@ export interface SimulatorOptions {
 
 /** Options of {@link KcpSimulator.createExport}. */
 export interface CreateExportOptions {
-  /** Exported resources (v1alpha2 `spec.resources`). @default one `widgets` resource in group `<name>.kcp-sim.dev` */
+  /**
+   * Exported resources (v1alpha2 `spec.resources`); an APIResourceSchema named as each `schema` is created in
+   * the export's workspace too (kept when one with the same spec exists). @default one `widgets` resource in
+   * group `<name>.kcp-sim.dev` with schema `v1.widgets.<name>.kcp-sim.dev`
+   */
   resources?: Array<{ name: string; group: string; schema: string }>;
   /** Extra annotations. */
   annotations?: Record<string, string>;

@@ -53,6 +53,46 @@ function exportRef(causes: FieldCause[], field: string, ref: Json | undefined): 
   }
 }
 
+function requiredString(causes: FieldCause[], field: string, v: Json | undefined, allowEmpty = false): void {
+  if (v === undefined || (v === '' && !allowEmpty)) causes.push(required(field));
+  else expectType(causes, field, v, 'string');
+}
+
+/** APIResourceSchema spec: group, names, scope and at least one named version are required. */
+function schemaSpec(causes: FieldCause[], spec: JsonObject | undefined): void {
+  if (spec === undefined) {
+    causes.push(required('spec'));
+    return;
+  }
+  requiredString(causes, 'spec.group', spec['group'], true);
+  const names = spec['names'];
+  if (names === undefined) causes.push(required('spec.names'));
+  else if (expectType(causes, 'spec.names', names, 'object') && isObject(names)) {
+    requiredString(causes, 'spec.names.plural', names['plural']);
+    requiredString(causes, 'spec.names.kind', names['kind']);
+  }
+  const scope = spec['scope'];
+  if (scope === undefined) causes.push(required('spec.scope'));
+  else if (scope !== 'Cluster' && scope !== 'Namespaced') {
+    causes.push({
+      field: 'spec.scope',
+      reason: 'FieldValueNotSupported',
+      message: `Unsupported value: ${JSON.stringify(scope)}: supported values: "Cluster", "Namespaced"`,
+    });
+  }
+  const versions = spec['versions'];
+  if (versions === undefined) causes.push(required('spec.versions'));
+  else if (expectType(causes, 'spec.versions', versions, 'array') && Array.isArray(versions)) {
+    if (versions.length === 0) {
+      causes.push(invalidValue('spec.versions', 0, 'spec.versions in body should have at least 1 items'));
+    }
+    versions.forEach((v, i) => {
+      if (expectType(causes, `spec.versions[${i}]`, v, 'object') && isObject(v))
+        requiredString(causes, `spec.versions[${i}].name`, v['name']);
+    });
+  }
+}
+
 function validateSpec(
   def: ResourceDef,
   version: string,
@@ -105,6 +145,9 @@ function validateSpec(
           }
         });
       }
+      return;
+    case 'apiresourceschemas':
+      schemaSpec(causes, spec);
       return;
     case 'partitions': {
       const selector = spec?.['selector'];
@@ -196,9 +239,25 @@ export function validateStatus(def: ResourceDef, status: Json | undefined): Fiel
   return causes;
 }
 
-/** The immutable reference field of a resource, if it has one. */
-export function immutableField(def: ResourceDef): { path: string[]; field: string } | undefined {
-  if (def.resource === 'apiexportendpointslices') return { path: ['spec', 'export'], field: 'spec.export' };
-  if (def.resource === 'apibindings') return { path: ['spec', 'reference'], field: 'spec.reference' };
-  return undefined;
+/** An immutable field of a resource and the message kcp gives when an update changes it. */
+export interface ImmutableField {
+  path: string[];
+  field: string;
+  message: string;
+}
+
+const REFERENCE_MESSAGE = 'Invalid value: "object": APIExport reference must not be changed';
+
+/** The immutable field of a resource (the export reference; an APIResourceSchema's whole spec), if any. */
+export function immutableField(def: ResourceDef): ImmutableField | undefined {
+  switch (def.resource) {
+    case 'apiexportendpointslices':
+      return { path: ['spec', 'export'], field: 'spec.export', message: REFERENCE_MESSAGE };
+    case 'apibindings':
+      return { path: ['spec', 'reference'], field: 'spec.reference', message: REFERENCE_MESSAGE };
+    case 'apiresourceschemas':
+      return { path: ['spec'], field: 'spec', message: 'Invalid value: "object": field is immutable' };
+    default:
+      return undefined;
+  }
 }

@@ -36,13 +36,23 @@ describe('explain', () => {
       /^APIExport root:org:provider:ready\n {2}✓ found in logical cluster \w+ \(identity \w+…\); 1 resource schema\n/,
     );
     expect(r.text).toContain(
-      'APIResourceSchemas\n  - v1.widgets.ready.kcp-sim.dev: this server does not serve',
+      'APIResourceSchemas\n  ✓ v1.widgets.ready.kcp-sim.dev: widgets.ready.kcp-sim.dev (kind Widget, versions v1)\n',
     );
+    expect(r.json.schemas).toEqual([
+      expect.objectContaining({
+        name: 'v1.widgets.ready.kcp-sim.dev',
+        state: 'found',
+        group: 'ready.kcp-sim.dev',
+        resource: 'widgets',
+        kind: 'Widget',
+        versions: ['v1'],
+      }),
+    ]);
     expect(r.text).toContain('✓ root:org:consumer-a: APIBinding ready (Bound)');
     expect(r.text).toContain('✗ root:org:empty: no APIBinding references the export');
     expect(r.text).toContain('✓ found; conditions APIExportValid=True, PartitionValid=True; 1 endpoint');
     expect(r.text).toMatch(
-      /Next steps\n {2}1\. .*kubectl get --raw 'http:\S+\/ready\/clusters\/\*\/apis\/ready\.kcp-sim\.dev\/<version>\/widgets'/,
+      /Next steps\n {2}1\. .*kubectl get --raw 'http:\S+\/ready\/clusters\/\*\/apis\/ready\.kcp-sim\.dev\/v1\/widgets'/,
     );
     expect(Object.keys(r.json)).toEqual([
       'export',

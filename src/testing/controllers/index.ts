@@ -38,6 +38,8 @@ export class Controllers {
       case 'shards':
         this.onShard();
         return;
+      case 'apiresourceschemas':
+        return;
     }
   }
 
