@@ -3,24 +3,11 @@ import { apiPath, nextSteps } from '../../src/cli/explain/advice.js';
 import { renderExplain } from '../../src/cli/explain/render.js';
 import type { ExplainReport } from '../../src/cli/explain/types.js';
 import { styleFor } from '../../src/cli/io.js';
-import type { EndpointResolution } from '../../src/endpoints/types.js';
 import { startKcpSimulator, type KcpSimulator } from '../../src/testing/index.js';
-import { MemoryStream, runInProcess } from './helpers.js';
+import { AWAITING, MemoryStream, runInProcess } from './helpers.js';
 
 const exp = { path: 'root:p', name: 'x' };
-const resolution: EndpointResolution = {
-  export: exp,
-  slice: exp,
-  source: 'none',
-  urls: [],
-  endpoints: [],
-  phase: 'AwaitingBinding',
-  reason: 'NoBindingYet',
-  message: 'm',
-  sliceConditions: [],
-  resourceVersions: {},
-  warnings: [],
-};
+const resolution = AWAITING;
 const report: Omit<ExplainReport, 'nextSteps'> = {
   export: {
     ref: exp,

@@ -3,7 +3,7 @@ import { extractVerbosity, parseCli, UsageError } from '../../src/cli/args.js';
 import { formatDuration, parseDuration } from '../../src/cli/duration.js';
 import { ExitCode, exitCodeForError, exitCodeForResolution } from '../../src/cli/exit-codes.js';
 import { ApiStatusError, InvalidArgumentError, KubeconfigError, NetworkError } from '../../src/errors.js';
-import type { EndpointResolution } from '../../src/endpoints/types.js';
+import { AWAITING } from './helpers.js';
 
 function usage(argv: string[]): UsageError {
   try {
@@ -162,19 +162,7 @@ describe('durations', () => {
 });
 
 describe('exit codes', () => {
-  const base: EndpointResolution = {
-    export: { path: 'root:p', name: 'x' },
-    slice: { path: 'root:p', name: 'x' },
-    source: 'none',
-    urls: [],
-    endpoints: [],
-    phase: 'AwaitingBinding',
-    reason: 'NoBindingYet',
-    message: 'm',
-    sliceConditions: [],
-    resourceVersions: {},
-    warnings: [],
-  };
+  const base = AWAITING;
 
   it('maps resolutions: URLs 0, forbidden 5, missing 4, otherwise 3', () => {
     expect(exitCodeForResolution({ ...base, urls: ['https://a'], phase: 'Forbidden' })).toBe(ExitCode.Ok);

@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInProcess, startFixture, type SimFixture } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { runInProcess, useSimFixture } from './helpers.js';
 
-let fx: SimFixture;
-let kc: string[];
-beforeAll(async () => {
-  fx = await startFixture();
-  kc = ['--kubeconfig', fx.kubeconfig];
-});
-afterAll(async () => {
-  await fx.close();
-});
+const sim = useSimFixture();
 
 const P = 'root:org:provider';
 
 async function explain(argv: string[]): Promise<{ code: number | null; text: string; json: any }> {
   const [t, j] = await Promise.all([
-    runInProcess(['explain', ...argv, ...kc]),
-    runInProcess(['explain', ...argv, '-o', 'json', ...kc]),
+    runInProcess(['explain', ...argv, ...sim.kc]),
+    runInProcess(['explain', ...argv, '-o', 'json', ...sim.kc]),
   ]);
   expect(j.code).toBe(t.code);
   return { code: t.code, text: t.stdout, json: JSON.parse(j.stdout) };
@@ -175,7 +167,7 @@ describe('explain', () => {
   });
 
   it('exits 2 for an invalid consumer workspace before any request', async () => {
-    const r = await runInProcess(['explain', `${P}:ready`, '--consumer', 'Not:Valid', ...kc]);
+    const r = await runInProcess(['explain', `${P}:ready`, '--consumer', 'Not:Valid', ...sim.kc]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: Invalid workspace path "Not:Valid"/);
   });

@@ -2,26 +2,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { runInProcess, startFixture, type SimFixture } from './helpers.js';
+import { runInProcess, useSimFixture } from './helpers.js';
 
-let fx: SimFixture;
-let kc: string[];
-beforeAll(async () => {
-  fx = await startFixture();
-  kc = ['--kubeconfig', fx.kubeconfig];
-});
-afterAll(async () => {
-  await fx.close();
-});
+const sim = useSimFixture();
 
 const P = 'root:org:provider';
 const ESC = '\u001b[';
 
 describe('get', () => {
   it('prints a table with URL, SOURCE, PHASE, REASON and the message, and exits 0 when Ready', async () => {
-    const r = await runInProcess(['get', `${P}:ready`, ...kc]);
+    const r = await runInProcess(['get', `${P}:ready`, ...sim.kc]);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^URL\s+SOURCE\s+PHASE\s+REASON$/);
@@ -34,14 +26,14 @@ describe('get', () => {
   });
 
   it('prints one <none> row and exits 3 when no one has bound yet', async () => {
-    const r = await runInProcess(['get', 'awaiting', '-w', P, ...kc]);
+    const r = await runInProcess(['get', 'awaiting', '-w', P, ...sim.kc]);
     expect(r.code).toBe(3);
     expect(r.stdout.split('\n')[1]).toMatch(/^<none>\s+none\s+AwaitingBinding\s+NoBindingYet$/);
     expect(r.stdout).toContain('kubectl kcp bind apiexport root:org:provider:awaiting');
   });
 
   it('writes JSON with a stable key order', async () => {
-    const r = await runInProcess(['get', `${P}:ready`, '-o', 'json', ...kc]);
+    const r = await runInProcess(['get', `${P}:ready`, '-o', 'json', ...sim.kc]);
     expect(r.code).toBe(0);
     const v = JSON.parse(r.stdout);
     expect(Object.keys(v)).toEqual([
@@ -63,8 +55,8 @@ describe('get', () => {
 
   it('writes YAML that parses to the same document as JSON', async () => {
     const [y, j] = await Promise.all([
-      runInProcess(['get', `${P}:awaiting`, '-o', 'yaml', ...kc]),
-      runInProcess(['get', `${P}:awaiting`, '-o', 'json', ...kc]),
+      runInProcess(['get', `${P}:awaiting`, '-o', 'yaml', ...sim.kc]),
+      runInProcess(['get', `${P}:awaiting`, '-o', 'json', ...sim.kc]),
     ]);
     expect(y.code).toBe(3);
     expect(parse(y.stdout)).toEqual(JSON.parse(j.stdout));
@@ -72,8 +64,8 @@ describe('get', () => {
 
   it('prints one URL per line with -o urls, and nothing (message on stderr, exit 3) without URLs', async () => {
     const [ok, none] = await Promise.all([
-      runInProcess(['get', `${P}:ready`, '-o', 'urls', ...kc]),
-      runInProcess(['get', `${P}:awaiting`, '-o', 'urls', ...kc]),
+      runInProcess(['get', `${P}:ready`, '-o', 'urls', ...sim.kc]),
+      runInProcess(['get', `${P}:awaiting`, '-o', 'urls', ...sim.kc]),
     ]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^http:\S+\/ready\n$/);
@@ -90,15 +82,15 @@ describe('get', () => {
     ['a slice of a missing export', [`${P}:gone`, '--slice', 'orphan'], 3, 'SliceNotReady'],
     ['the legacy field only', [`${P}:ready`, '--mode', 'virtualWorkspaces'], 3, 'Ready'],
   ])('exits for %s (%j) with %i, phase %s', async (_what, argv, code, phase) => {
-    const r = await runInProcess(['get', ...argv, '-o', 'json', ...kc]);
+    const r = await runInProcess(['get', ...argv, '-o', 'json', ...sim.kc]);
     expect(r.code).toBe(code);
     expect(JSON.parse(r.stdout).phase).toBe(phase);
   });
 
   it('exits 5 with an error and a hint when every read is forbidden or unauthorised', async () => {
     const [forbidden, unauthorised] = await Promise.all([
-      runInProcess(['get', `${P}:ready`, '--token', 'nobody-token', ...kc]),
-      runInProcess(['get', `${P}:ready`, '--token', 'wrong', ...kc]),
+      runInProcess(['get', `${P}:ready`, '--token', 'nobody-token', ...sim.kc]),
+      runInProcess(['get', `${P}:ready`, '--token', 'wrong', ...sim.kc]),
     ]);
     expect(forbidden.code).toBe(5);
     expect(forbidden.stdout).toBe('');
@@ -110,8 +102,8 @@ describe('get', () => {
 
   it('colours the phase on a TTY, and never with NO_COLOR', async () => {
     const [tty, noColor] = await Promise.all([
-      runInProcess(['get', `${P}:ready`, ...kc], { tty: true, env: {} }),
-      runInProcess(['get', `${P}:ready`, ...kc], { tty: true, env: { NO_COLOR: '1' } }),
+      runInProcess(['get', `${P}:ready`, ...sim.kc], { tty: true, env: {} }),
+      runInProcess(['get', `${P}:ready`, ...sim.kc], { tty: true, env: { NO_COLOR: '1' } }),
     ]);
     expect(tty.stdout).toContain(`${ESC}32mReady`);
     expect(noColor.stdout).not.toContain(ESC);
@@ -122,17 +114,17 @@ describe('get', () => {
       'get',
       `${P}:ready`,
       '--kubeconfig',
-      fx.kubeconfig,
+      sim.fx.kubeconfig,
       '-s',
-      `${fx.sim.url}/clusters/root`,
+      `${sim.fx.sim.url}/clusters/root`,
       '--token',
-      fx.sim.token,
+      sim.fx.sim.token,
       '-v',
       '6',
     ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^debug: http response \{"method":"GET".*apiexportendpointslices\/ready/m);
-    expect(r.stderr).not.toContain(fx.sim.token);
+    expect(r.stderr).not.toContain(sim.fx.sim.token);
   });
 
   it('exits 1 for a missing kubeconfig, an unreadable CA file and a server that answers garbage', async () => {
@@ -143,9 +135,15 @@ describe('get', () => {
     const port = (garbage.address() as AddressInfo).port;
     try {
       const [missing, ca, bad] = await Promise.all([
-        runInProcess(['get', `${P}:ready`, '--kubeconfig', join(fx.dir, 'absent')]),
-        runInProcess(['get', `${P}:ready`, ...kc, '--certificate-authority', join(fx.dir, 'no-ca.crt')]),
-        runInProcess(['get', `${P}:ready`, ...kc, '-s', `http://127.0.0.1:${port}`, '--token', 't']),
+        runInProcess(['get', `${P}:ready`, '--kubeconfig', join(sim.fx.dir, 'absent')]),
+        runInProcess([
+          'get',
+          `${P}:ready`,
+          ...sim.kc,
+          '--certificate-authority',
+          join(sim.fx.dir, 'no-ca.crt'),
+        ]),
+        runInProcess(['get', `${P}:ready`, ...sim.kc, '-s', `http://127.0.0.1:${port}`, '--token', 't']),
       ]);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/^error: .*absent.*\nhint: .*kcp-endpoints demo/);
@@ -159,16 +157,24 @@ describe('get', () => {
   });
 
   it('exits 2 for an invalid reference', async () => {
-    const r = await runInProcess(['get', 'Root:Bad:REF', ...kc]);
+    const r = await runInProcess(['get', 'Root:Bad:REF', ...sim.kc]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: Invalid export reference path "Root:Bad".*\nhint: /);
   });
 
   it('reads a CA bundle given with --certificate-authority', async () => {
-    const file = join(fx.dir, 'ca.crt');
+    const file = join(sim.fx.dir, 'ca.crt');
     writeFileSync(file, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     // http server: the CA is loaded but not used; the command still works
-    const r = await runInProcess(['get', `${P}:ready`, ...kc, '--certificate-authority', file, '-o', 'urls']);
+    const r = await runInProcess([
+      'get',
+      `${P}:ready`,
+      ...sim.kc,
+      '--certificate-authority',
+      file,
+      '-o',
+      'urls',
+    ]);
     expect(r.code).toBe(0);
   });
 });

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
+import type { EndpointResolution } from '../../src/endpoints/types.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -142,3 +144,44 @@ export async function startFixture(): Promise<SimFixture> {
     },
   };
 }
+
+/**
+ * Starts one simulator fixture for the test file (beforeAll) and closes it (afterAll). Read `fx` and `kc`
+ * (the `--kubeconfig` flags) inside tests.
+ */
+export function useSimFixture(): { readonly fx: SimFixture; readonly kc: string[] } {
+  let fixture: SimFixture | undefined;
+  beforeAll(async () => {
+    fixture = await startFixture();
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+  const current = (): SimFixture => {
+    if (fixture === undefined) throw new Error('the simulator fixture is not started yet');
+    return fixture;
+  };
+  return {
+    get fx() {
+      return current();
+    },
+    get kc() {
+      return ['--kubeconfig', current().kubeconfig];
+    },
+  };
+}
+
+/** An `AwaitingBinding` resolution of `root:p:x` with no URL, to spread overrides over in unit tests. */
+export const AWAITING: EndpointResolution = {
+  export: { path: 'root:p', name: 'x' },
+  slice: { path: 'root:p', name: 'x' },
+  source: 'none',
+  urls: [],
+  endpoints: [],
+  phase: 'AwaitingBinding',
+  reason: 'NoBindingYet',
+  message: 'm',
+  sliceConditions: [],
+  resourceVersions: {},
+  warnings: [],
+};

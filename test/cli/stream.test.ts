@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStream, eventually, runInProcess, startFixture, type SimFixture } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { MemoryStream, eventually, runInProcess, useSimFixture } from './helpers.js';
 
-let fx: SimFixture;
-let kc: string[];
-beforeAll(async () => {
-  fx = await startFixture();
-  kc = ['--kubeconfig', fx.kubeconfig];
-});
-afterAll(async () => {
-  await fx.close();
-});
+const sim = useSimFixture();
 
 const P = 'root:org:provider';
 const DEAD = ['-s', 'http://127.0.0.1:1', '--token', 't'];
@@ -23,21 +15,21 @@ function ndjson(text: string): Array<Record<string, unknown>> {
 
 describe('watch', () => {
   it('prints one NDJSON change per step of a scripted lifecycle and exits 0 on interrupt', async () => {
-    fx.sim.createExport(P, 'watched');
-    await fx.sim.waitForIdle();
+    sim.fx.sim.createExport(P, 'watched');
+    await sim.fx.sim.waitForIdle();
     const stdout = new MemoryStream();
     const ac = new AbortController();
-    const running = runInProcess(['watch', `${P}:watched`, '-o', 'ndjson', ...kc], {
+    const running = runInProcess(['watch', `${P}:watched`, '-o', 'ndjson', ...sim.kc], {
       stdout,
       signal: ac.signal,
     });
     const lines = (): Array<Record<string, unknown>> => ndjson(stdout.text);
     await eventually(() => lines().length === 1, 5_000, 'the first line');
-    fx.sim.bind('root:org:consumer-a', `${P}:watched`);
+    sim.fx.sim.bind('root:org:consumer-a', `${P}:watched`);
     await eventually(() => lines().length === 2, 5_000, 'the first URL');
-    fx.sim.bind('root:org:consumer-b', `${P}:watched`);
+    sim.fx.sim.bind('root:org:consumer-b', `${P}:watched`);
     await eventually(() => lines().length === 3, 5_000, 'the second URL');
-    fx.sim.unbind('root:org:consumer-b', 'watched');
+    sim.fx.sim.unbind('root:org:consumer-b', 'watched');
     await eventually(() => lines().length === 4, 5_000, 'the removal');
     ac.abort();
     const r = await running;
@@ -81,7 +73,7 @@ describe('watch', () => {
   it('prints text lines with a timestamp, phase, source and +added URLs', async () => {
     const ac = new AbortController();
     const stdout = new MemoryStream();
-    const running = runInProcess(['watch', `${P}:ready`, ...kc], { stdout, signal: ac.signal });
+    const running = runInProcess(['watch', `${P}:ready`, ...sim.kc], { stdout, signal: ac.signal });
     await eventually(() => stdout.text.includes('\n'));
     ac.abort();
     const r = await running;
@@ -107,20 +99,22 @@ describe('watch', () => {
   });
 
   it('exits 2 for an invalid reference', async () => {
-    const r = await runInProcess(['watch', 'Bad:Ref', ...kc]);
+    const r = await runInProcess(['watch', 'Bad:Ref', ...sim.kc]);
     expect(r.code).toBe(2);
   });
 });
 
 describe('wait', () => {
   it('returns as soon as the condition holds and prints the result like get', async () => {
-    fx.sim.createExport(P, 'waited');
-    await fx.sim.waitForIdle();
+    sim.fx.sim.createExport(P, 'waited');
+    await sim.fx.sim.waitForIdle();
     const stdout = new MemoryStream();
-    const running = runInProcess(['wait', `${P}:waited`, '--for', 'urls=2', '-o', 'urls', ...kc], { stdout });
+    const running = runInProcess(['wait', `${P}:waited`, '--for', 'urls=2', '-o', 'urls', ...sim.kc], {
+      stdout,
+    });
     await new Promise((r) => setTimeout(r, 50));
-    fx.sim.bind('root:org:consumer-a', `${P}:waited`);
-    fx.sim.bind('root:org:consumer-b', `${P}:waited`);
+    sim.fx.sim.bind('root:org:consumer-a', `${P}:waited`);
+    sim.fx.sim.bind('root:org:consumer-b', `${P}:waited`);
     const r = await running;
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(2);
@@ -128,14 +122,14 @@ describe('wait', () => {
   });
 
   it('meets --for ready at once when the export is Ready', async () => {
-    const r = await runInProcess(['wait', `${P}:ready`, '-o', 'json', ...kc]);
+    const r = await runInProcess(['wait', `${P}:ready`, '-o', 'json', ...sim.kc]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).phase).toBe('Ready');
     expect(r.stderr).toBe('');
   });
 
   it('exits 124 after --timeout with the last phase and message on stderr', async () => {
-    const r = await runInProcess(['wait', `${P}:awaiting`, '--timeout', '200ms', ...kc]);
+    const r = await runInProcess(['wait', `${P}:awaiting`, '--timeout', '200ms', ...sim.kc]);
     expect(r.code).toBe(124);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('error: timed out after 200ms waiting for ready');
@@ -150,7 +144,7 @@ describe('wait', () => {
   });
 
   it('draws a spinner with the phase and elapsed time on a TTY', async () => {
-    const r = await runInProcess(['wait', `${P}:awaiting`, '--timeout', '250ms', ...kc], { tty: true });
+    const r = await runInProcess(['wait', `${P}:awaiting`, '--timeout', '250ms', ...sim.kc], { tty: true });
     expect(r.code).toBe(124);
     const frames = r.stderr.split('\r\u001b[2K');
     expect(frames[1]).toMatch(/^⠋ connecting… · \d+ms$/);
@@ -162,7 +156,9 @@ describe('wait', () => {
 
   it('exits 130 when interrupted', async () => {
     const ac = new AbortController();
-    const running = runInProcess(['wait', `${P}:awaiting`, '--timeout', '0', ...kc], { signal: ac.signal });
+    const running = runInProcess(['wait', `${P}:awaiting`, '--timeout', '0', ...sim.kc], {
+      signal: ac.signal,
+    });
     await new Promise((r) => setTimeout(r, 50));
     ac.abort();
     const r = await running;
