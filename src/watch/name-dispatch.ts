@@ -28,6 +28,7 @@ function nameOfKey(key: string): string {
 export class NameDispatcher<T extends KubeObject> {
   private readonly listeners = new Map<string, Set<NameListener<T>>>();
   private readonly closers = new Map<NameListener<T>, () => void>();
+  private count = 0;
   private readonly keysByName = new Map<string, Set<string>>();
   private items: ReadonlyMap<string, T> = new Map();
   private known = false;
@@ -36,9 +37,7 @@ export class NameDispatcher<T extends KubeObject> {
 
   /** Number of registered listeners. */
   get size(): number {
-    let n = 0;
-    for (const set of this.listeners.values()) n += set.size;
-    return n;
+    return this.count;
   }
 
   /**
@@ -52,12 +51,15 @@ export class NameDispatcher<T extends KubeObject> {
       set = new Set();
       this.listeners.set(name, set);
     }
-    set.add(listener);
+    if (!set.has(listener)) {
+      set.add(listener);
+      this.count += 1;
+    }
     if (this.known) listener(this.snapshot(name));
     return () => {
       const current = this.listeners.get(name);
-      if (current === undefined) return;
-      current.delete(listener);
+      if (current === undefined || !current.delete(listener)) return;
+      this.count -= 1;
       this.closers.delete(listener);
       if (current.size === 0) this.listeners.delete(name);
     };
@@ -125,6 +127,7 @@ export class NameDispatcher<T extends KubeObject> {
     const closers = [...this.closers.values()];
     this.listeners.clear();
     this.closers.clear();
+    this.count = 0;
     this.reset();
     for (const close of closers) close();
   }
