@@ -1,7 +1,16 @@
 import { arrAt, clone, drop, isObject, objAt, strAt, type Json, type JsonObject } from './json.js';
 
 /** kcp version profiles the simulator emulates. */
-export type KcpProfile = '0.26' | '0.27' | '0.28+';
+/**
+ * kcp version profiles the simulator emulates: `'0.28'` (default slices that are not re-created after a
+ * delete), `'0.29+'` (re-created). `'0.28+'` is the earlier name of `'0.29+'`, still accepted.
+ */
+export type KcpProfile = '0.26' | '0.27' | '0.28' | '0.29+' | '0.28+';
+
+/** True for the profiles of kcp ≥ 0.28 (default slices, v1alpha2, legacy field behind a gate). */
+export function isV028OrLater(profile: KcpProfile): boolean {
+  return profile === '0.28' || profile === '0.29+' || profile === '0.28+';
+}
 
 /** Plural resource names the simulator serves. */
 export type SimResource =
@@ -26,7 +35,7 @@ export interface ResourceDef {
 
 const v1alpha1Only = (): string[] => ['v1alpha1'];
 const byProfile = (profile: KcpProfile): string[] =>
-  profile === '0.28+' ? ['v1alpha2', 'v1alpha1'] : ['v1alpha1'];
+  isV028OrLater(profile) ? ['v1alpha2', 'v1alpha1'] : ['v1alpha1'];
 
 /** Every resource the simulator serves. */
 export const RESOURCES: readonly ResourceDef[] = [

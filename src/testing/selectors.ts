@@ -106,7 +106,7 @@ export function parseLabelSelector(obj: JsonObject | undefined): Selector {
     }
     const values = (arrAt(e, 'values') ?? []).filter((v): v is string => typeof v === 'string');
     if ((op === 'In' || op === 'NotIn') && values.length === 0) {
-      throw new Error(`matchExpressions: for 'in', 'notin' operators, values set can't be empty`);
+      throw new Error(`values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty`);
     }
     const req: Requirement = { key: e['key'], op, values };
     validate(req);

@@ -46,7 +46,7 @@ function resolveDelays(d: SimulatorOptions['delays']): Required<SimulatorDelays>
  *
  * @example
  * ```ts
- * const sim = await startKcpSimulator({ profile: '0.28+' });
+ * const sim = await startKcpSimulator({ profile: '0.29+' });
  * sim.createExport('root:org:provider', 'today-cowboys');
  * sim.bind('root:org:consumer', 'root:org:provider:today-cowboys');
  * sim.endpoints('root:org:provider', 'today-cowboys'); // [`${sim.url}/services/apiexport/<cluster>/today-cowboys`]
@@ -56,7 +56,8 @@ function resolveDelays(d: SimulatorOptions['delays']): Required<SimulatorDelays>
 export async function startKcpSimulator(options: SimulatorOptions = {}): Promise<KcpSimulator> {
   const clock = options.clock ?? realClock;
   const seed = options.seed ?? 'kcp-simulator';
-  const profile = options.profile ?? '0.28+';
+  // '0.28+' is the earlier name of '0.29+'
+  const profile = options.profile === undefined || options.profile === '0.28+' ? '0.29+' : options.profile;
   const errors: unknown[] = [];
   const scheduler = new Scheduler(clock);
   scheduler.onError = (e) => {

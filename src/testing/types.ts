@@ -13,7 +13,7 @@ export type SimObject = JsonObject;
 
 /** Options of {@link startKcpSimulator}. */
 export interface SimulatorOptions {
-  /** kcp version to emulate (default slices, URL rule, legacy field, served versions). @default '0.28+' */
+  /** kcp version to emulate (default slices, URL rule, legacy field, served versions). @default '0.29+' */
   profile?: KcpProfile;
   /** Feature gates. @default {} */
   gates?: SimulatorGates;

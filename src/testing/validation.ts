@@ -1,7 +1,6 @@
 import { isValidObjectName, isValidWorkspacePath } from '../kcp/paths.js';
 import { arrAt, isObject, objAt, type Json, type JsonObject } from './json.js';
 import type { ResourceDef } from './resources.js';
-import { parseLabelSelector } from './selectors.js';
 import type { FieldCause } from './status.js';
 
 const required = (field: string): FieldCause => ({
@@ -151,17 +150,9 @@ function validateSpec(
       return;
     case 'partitions': {
       const selector = spec?.['selector'];
-      if (
-        selector !== undefined &&
-        expectType(causes, 'spec.selector', selector, 'object') &&
-        isObject(selector)
-      ) {
-        try {
-          parseLabelSelector(selector);
-        } catch (e) {
-          causes.push(invalidValue('spec.selector', 'object', (e as Error).message));
-        }
-      }
+      // kcp accepts any selector object here; one that does not parse turns the slices that use the
+      // Partition PartitionValid=False (checked against kcp 0.28.0)
+      if (selector !== undefined) expectType(causes, 'spec.selector', selector, 'object');
       return;
     }
     case 'shards': {

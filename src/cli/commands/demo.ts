@@ -72,7 +72,7 @@ export async function runDemo(args: CliArgs, io: CliIo): Promise<number> {
   const started = Date.now();
   const pause = args.fast ? 0 : 900;
   const { startKcpSimulator } = await import('../../testing/index.js');
-  const sim = await startKcpSimulator({ profile: '0.28+', delays: args.fast ? 'instant' : 'realistic' });
+  const sim = await startKcpSimulator({ profile: '0.29+', delays: args.fast ? 'instant' : 'realistic' });
   const out = (text = ''): void => {
     writeLine(io.stdout, text);
   };

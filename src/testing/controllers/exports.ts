@@ -3,7 +3,7 @@ import { timestamp } from '../clock.js';
 import { deleteConditions, setConditions } from '../conditions.js';
 import { arrAt, child, isObject, meta, objAt, strAt, type JsonObject } from '../json.js';
 import { sha256 } from '../names.js';
-import { resourceDef } from '../resources.js';
+import { isV028OrLater, resourceDef } from '../resources.js';
 import type { ControllerContext } from './context.js';
 import { exportUrl, shardList } from './slices.js';
 
@@ -15,7 +15,7 @@ export const SKIP_ENDPOINTSLICE_ANNOTATION = 'apiexports.apis.kcp.io/skip-endpoi
 
 /** True when the legacy `status.virtualWorkspaces` field is filled under the context's profile and gates. */
 export function legacyEnabled(ctx: ControllerContext): boolean {
-  return ctx.profile !== '0.28+' || ctx.gates.EnableDeprecatedAPIExportVirtualWorkspacesUrls;
+  return !isV028OrLater(ctx.profile) || ctx.gates.EnableDeprecatedAPIExportVirtualWorkspacesUrls;
 }
 
 /** True when `slice` is owned by the export with `uid`. */
@@ -49,7 +49,7 @@ export function reconcileExport(ctx: ControllerContext, cluster: string, name: s
       deleteConditions(status, ['VirtualWorkspaceURLsReady']);
     }
   });
-  if (exp === undefined || ctx.profile !== '0.28+') return;
+  if (exp === undefined || !isV028OrLater(ctx.profile)) return;
   const m = objAt(exp, 'metadata');
   if (m?.['deletionTimestamp'] !== undefined) return;
   if (objAt(m, 'annotations')?.[SKIP_ENDPOINTSLICE_ANNOTATION] !== undefined) return;

@@ -1,6 +1,7 @@
 import { CLUSTER_ANNOTATION } from '../../kcp/meta.js';
 import { arrAt, meta, nameOf, objAt, strAt, type JsonObject } from '../json.js';
 import { BINDING_FINALIZER } from '../objects.js';
+import { isV028OrLater } from '../resources.js';
 import type { StoreEvent } from '../store.js';
 import type { WorkspaceInfo } from '../topology.js';
 import { finalizeBinding, reconcileBinding } from './bindings.js';
@@ -15,6 +16,14 @@ import { reconcileSlice } from './slices.js';
  */
 export class Controllers {
   private readonly ctx: ControllerContext;
+  /**
+   * kcp's URL controller finds the slices a binding event concerns by **text**: a binding's key is
+   * `<spec.reference.export.path, or its own cluster>:<export>`, a slice's keys are `<spec.export.path>:<export>`
+   * and `<its own cluster>:<export>`. A slice that names the export otherwise (by logical cluster name, or
+   * with an empty path from another workspace) is not re-reconciled by binding events.
+   */
+  private readonly slicesByText = new Map<string, Set<string>>();
+  private readonly textOfSlice = new Map<string, string[]>();
 
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
@@ -88,15 +97,22 @@ export class Controllers {
     const name = nameOf(ev.object);
     const key = objectKey(ev.cluster, name);
     if (ev.type === 'DELETED') {
+      this.unindexSliceText(key);
       this.ctx.index.removeSlice(key);
       this.ctx.index.unresolved.delete(`s:${key}`);
       const exp = this.ctx.store.get('apiexports', ev.cluster, name);
       const uid = strAt(objAt(exp, 'metadata'), 'uid');
-      if (this.ctx.profile === '0.28+' && uid !== undefined && ownedBy(ev.object, uid))
+      if (
+        this.ctx.profile !== '0.28' &&
+        isV028OrLater(this.ctx.profile) &&
+        uid !== undefined &&
+        ownedBy(ev.object, uid)
+      )
         this.enqueueExport(ev.cluster, name);
       return;
     }
     if (ev.type === 'ADDED') this.indexSlice(ev.cluster, name, ev.object);
+    this.indexSliceText(key, ev.cluster, ev.object);
     if (ev.origin === 'client' || ev.type === 'ADDED') this.enqueueSlice(key);
   }
 
@@ -106,12 +122,12 @@ export class Controllers {
     if (ev.type === 'DELETED') {
       this.ctx.index.unresolved.delete(`b:${key}`);
       const expKey = this.ctx.index.removeBinding(key);
-      if (expKey !== undefined) this.enqueueSlicesOf(expKey);
+      if (expKey !== undefined) this.enqueueSlicesOfBinding(ev.cluster, ev.object, expKey);
       return;
     }
     if (ev.type === 'ADDED') {
       this.indexBinding(ev.cluster, name, ev.object);
-      this.enqueueSlicesOf(this.exportKeyOf(ev.cluster, ev.object));
+      this.enqueueSlicesOfBinding(ev.cluster, ev.object, this.exportKeyOf(ev.cluster, ev.object));
     }
     const m = meta(ev.object);
     if (m['deletionTimestamp'] !== undefined) {
@@ -161,6 +177,43 @@ export class Controllers {
     const shard = this.ctx.topology.resolve(cluster)?.shard ?? 'root';
     this.ctx.index.addBinding(key, exportKey(ref.cluster, ref.name), shard);
     if (!ref.resolved) this.ctx.index.unresolved.add(`b:${key}`);
+  }
+
+  private indexSliceText(key: string, cluster: string, obj: StoreEvent['object']): void {
+    const ref = refOf(obj);
+    const name = strAt(ref, 'name') ?? '';
+    const path = strAt(ref, 'path') ?? '';
+    const texts = [...new Set([...(path === '' ? [] : [`${path}:${name}`]), `${cluster}:${name}`])];
+    const before = this.textOfSlice.get(key);
+    if (before !== undefined && before.join('\n') === texts.join('\n')) return;
+    this.unindexSliceText(key);
+    this.textOfSlice.set(key, texts);
+    for (const t of texts) {
+      let set = this.slicesByText.get(t);
+      if (set === undefined) this.slicesByText.set(t, (set = new Set()));
+      set.add(key);
+    }
+  }
+
+  private unindexSliceText(key: string): void {
+    for (const t of this.textOfSlice.get(key) ?? []) {
+      const set = this.slicesByText.get(t);
+      set?.delete(key);
+      if (set?.size === 0) this.slicesByText.delete(t);
+    }
+    this.textOfSlice.delete(key);
+  }
+
+  /** The slices a binding event re-queues: by text on kcp ≥ 0.27, by resolved export on 0.26. */
+  private enqueueSlicesOfBinding(cluster: string, binding: StoreEvent['object'], expKey: string): void {
+    if (this.ctx.profile === '0.26') {
+      this.enqueueSlicesOf(expKey);
+      return;
+    }
+    const ref = refOf(binding);
+    const path = strAt(ref, 'path') ?? '';
+    const text = `${path === '' ? cluster : path}:${strAt(ref, 'name') ?? ''}`;
+    for (const s of this.slicesByText.get(text) ?? []) this.enqueueSlice(s);
   }
 
   private enqueueSlicesOf(expKey: string): void {

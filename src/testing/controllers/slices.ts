@@ -70,7 +70,8 @@ export function reconcileSlice(ctx: ControllerContext, cluster: string, name: st
     if (partitionName !== '') {
       const partition = ctx.store.get('partitions', cluster, partitionName);
       let failure: string | undefined;
-      if (partition === undefined) failure = `partitions.topology.kcp.io "${partitionName}" not found`;
+      const missing = partition === undefined;
+      if (missing) failure = `partition.topology.kcp.io "${partitionName}" not found`;
       else {
         try {
           selector = parseLabelSelector(objAt(objAt(partition, 'spec'), 'selector'));
@@ -92,7 +93,9 @@ export function reconcileSlice(ctx: ControllerContext, cluster: string, name: st
           ],
           now,
         );
-        setEndpoints(ctx, status, []);
+        // kcp clears the endpoints only when the Partition is missing; a selector that does not parse
+        // freezes them (the condition is False, so the URL controller adds and removes none)
+        if (missing) setEndpoints(ctx, status, []);
         return;
       }
     }

@@ -7,7 +7,9 @@ const STATUS_VERBS = ['get', 'patch', 'update'];
 const KUBE_VERSION: Record<KcpProfile, { minor: string; git: string }> = {
   '0.26': { minor: '30', git: 'v1.30.5+kcp-v0.26.3' },
   '0.27': { minor: '31', git: 'v1.31.6+kcp-v0.27.1' },
-  '0.28+': { minor: '33', git: 'v1.33.3+kcp-v0.28.3' },
+  '0.28': { minor: '32', git: 'v1.32.3+kcp-v0.28.0' },
+  '0.29+': { minor: '33', git: 'v1.33.3+kcp-v0.29.0' },
+  '0.28+': { minor: '33', git: 'v1.33.3+kcp-v0.29.0' },
 };
 
 /** `/version` for a profile. */

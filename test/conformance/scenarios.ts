@@ -1,0 +1,467 @@
+/**
+ * The conformance scenarios: the endpoint lifecycle as the SDK, the CLI and kubectl observe it, written once
+ * and run against every backend (the simulator in `npm test`, real kcp in `npm run test:kcp`). Where kcp
+ * versions differ, a scenario branches on {@link Behaviour}, never on the backend's kind.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect, it } from 'vitest';
+import type { KcpEndpointsClient } from '../../src/client.js';
+import type { EndpointChange, EndpointResolution } from '../../src/endpoints/types.js';
+import { isApiStatusError } from '../../src/errors.js';
+import { runInProcess } from '../cli/helpers.js';
+import { Recorder } from '../integration/helpers.js';
+import type { ConformanceBackend } from './backend.js';
+import * as op from './ops.js';
+
+/** How a suite reaches its backend (created in the file's `beforeAll`). */
+export type BackendGetter = () => ConformanceBackend;
+
+let counter = 0;
+/** A workspace-name prefix unique in this process and run (real kcp keeps workspaces across scenarios). */
+function prefix(tag: string): string {
+  counter += 1;
+  return `${tag}${counter}-${Date.now().toString(36).slice(-4)}`;
+}
+
+interface ExportSetup {
+  provider: string;
+  name: string;
+  ref: string;
+  cluster: string;
+}
+
+/** `<shard VW>/services/apiexport/<export cluster>/<export>`. */
+async function urlOn(b: ConformanceBackend, shard: string, s: ExportSetup): Promise<string> {
+  return `${await b.shardVwUrl(shard)}/services/apiexport/${s.cluster}/${s.name}`;
+}
+
+function conditionsTrue(slice: Awaited<ReturnType<typeof op.getSlice>>): boolean {
+  const conds = (slice?.status?.['conditions'] ?? []) as Array<{ type?: string; status?: string }>;
+  return conds.some((c) => c.type === 'APIExportValid') && conds.every((c) => c.status === 'True');
+}
+
+/**
+ * A provider workspace with an export and its slice (kcp ≥ 0.28 creates it; on older kcp the scenario
+ * creates it as a user of that version would), once the slice's conditions are True.
+ */
+async function setupExport(b: ConformanceBackend, tag: string, name = 'cowboys'): Promise<ExportSetup> {
+  const provider = `root:${tag}-p`;
+  await b.createWorkspace(provider);
+  const cluster = await op.createExport(b, provider, name);
+  if (!b.behaviour.defaultSlice) await op.createSlice(b, provider, name, { path: provider, name });
+  await op.eventually(
+    b,
+    `slice ${provider}:${name} valid`,
+    () => op.getSlice(b, provider, name),
+    conditionsTrue,
+  );
+  return { provider, name, ref: `${provider}:${name}`, cluster };
+}
+
+async function resolveUntil(
+  client: KcpEndpointsClient,
+  b: ConformanceBackend,
+  ref: string,
+  pred: (r: EndpointResolution) => boolean,
+  options: Parameters<KcpEndpointsClient['resolveEndpoints']>[1] = {},
+): Promise<EndpointResolution> {
+  return op.eventually(b, `resolution of ${ref}`, () => client.resolveEndpoints(ref, options), pred);
+}
+
+function cli(b: ConformanceBackend, argv: string[], token?: string) {
+  return runInProcess([
+    ...argv,
+    '--kubeconfig',
+    b.kubeconfig,
+    '--context',
+    b.context,
+    '--request-timeout',
+    '20s',
+    ...(token === undefined ? [] : ['--token', token]),
+  ]);
+}
+
+/** kubectl's view of a slice's URLs in `workspace`. */
+async function kubectlUrls(b: ConformanceBackend, workspace: string, slice: string): Promise<string[]> {
+  const r = await b.kubectl([
+    `--server=${b.rest.config.base}/clusters/${workspace}`,
+    'get',
+    'apiexportendpointslices',
+    slice,
+    '-o',
+    'jsonpath={.status.endpoints[*].url}',
+  ]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return r.stdout
+    .split(/\s+/)
+    .filter((s) => s !== '')
+    .sort();
+}
+
+/** Registers every scenario for one backend. */
+export function conformanceScenarios(get: BackendGetter): void {
+  const clients: KcpEndpointsClient[] = [];
+  const recorders: Array<Recorder<EndpointChange>> = [];
+  const client = (extra?: Parameters<ConformanceBackend['client']>[0]): KcpEndpointsClient => {
+    const c = get().client(extra);
+    clients.push(c);
+    return c;
+  };
+  const record = (c: KcpEndpointsClient, ref: string, slice?: string): Recorder<EndpointChange> => {
+    const r = new Recorder(c.watchEndpoints(ref, slice === undefined ? {} : { slice }));
+    recorders.push(r);
+    return r;
+  };
+  const cleanup = (): void => {
+    for (const r of recorders.splice(0)) r.stop();
+    for (const c of clients.splice(0)) c.close();
+  };
+
+  it('reports AwaitingBinding before any binding, Ready with the shard URL after the first, and the URL again when the last binding is gone', async () => {
+    const b = get();
+    try {
+      const tag = prefix('lc');
+      const s = await setupExport(b, tag);
+      const url = await urlOn(b, 'root', s);
+      const c = client();
+      const rec = record(c, s.ref);
+      const first = await rec.until(() => true, b.timing.reactMs);
+      if (!b.behaviour.urlsNeedBindings) {
+        // kcp ≤ 0.26 lists every shard's URL without any binding
+        expect(first).toMatchObject({ phase: 'Ready', source: 'endpointSlice', reason: 'SliceHasEndpoints' });
+        expect(first.urls).toContain(url);
+        return;
+      }
+      if (b.behaviour.legacyUrls) {
+        expect(first).toMatchObject({
+          phase: 'AwaitingBinding',
+          source: 'virtualWorkspaces',
+          reason: 'LegacyFallback',
+        });
+        // the legacy field lists every shard, with the same URL the slice will list
+        expect(first.urls).toContain(url);
+        expect(first.urls).toHaveLength(b.behaviour.shards.length);
+      } else {
+        expect(first).toMatchObject({
+          phase: 'AwaitingBinding',
+          source: 'none',
+          reason: 'NoBindingYet',
+          urls: [],
+        });
+        const cliRun = await cli(b, ['get', s.ref, '-o', 'urls']);
+        expect(cliRun.code).toBe(3);
+        expect(cliRun.stdout).toBe('');
+      }
+
+      const consumer1 = `root:${tag}-c1`;
+      const consumer2 = `root:${tag}-c2`;
+      await b.createWorkspace(consumer1);
+      await b.createWorkspace(consumer2);
+      await op.bind(b, consumer1, { path: s.provider, name: s.name });
+      const ready = await rec.until((x) => x.phase === 'Ready', b.timing.reactMs);
+      expect(ready).toMatchObject({ source: 'endpointSlice', reason: 'SliceHasEndpoints', urls: [url] });
+      expect(ready.added).toEqual(b.behaviour.legacyUrls ? [] : [url]);
+      expect(await kubectlUrls(b, s.provider, s.name)).toEqual([url]);
+      const got = await cli(b, ['get', s.ref, '-o', 'urls']);
+      expect(got).toMatchObject({ code: 0, stdout: `${url}\n` });
+
+      // a second binding on the same shard changes nothing
+      await op.waitBound(b, consumer1, s.name);
+      const seen = rec.values.length;
+      await op.bind(b, consumer2, { path: s.provider, name: s.name });
+      await op.waitBound(b, consumer2, s.name);
+      await sleep(b.timing.quietMs);
+      expect(rec.values).toHaveLength(seen);
+
+      // a terminating binding (finalizer pending) still counts: the URL stays
+      await op.holdBinding(b, consumer1, s.name);
+      await op.unbind(b, consumer1, s.name);
+      await op.unbind(b, consumer2, s.name);
+      await op.waitGone(b, consumer2, s.name);
+      const held = await op.getBinding(b, consumer1, s.name);
+      expect(held?.metadata?.deletionTimestamp).toBeDefined();
+      await sleep(b.timing.quietMs);
+      expect(rec.values).toHaveLength(seen);
+      expect(await op.sliceUrls(b, s.provider, s.name)).toEqual([url]);
+
+      // the last binding gone: the URL goes
+      await op.releaseBinding(b, consumer1, s.name);
+      await op.waitGone(b, consumer1, s.name);
+      const gone = await rec.until(
+        (x) => x.phase === 'AwaitingBinding' && rec.values.indexOf(x) > 0,
+        b.timing.reactMs,
+      );
+      if (b.behaviour.legacyUrls) {
+        expect(gone).toMatchObject({ source: 'virtualWorkspaces', reason: 'LegacyFallback', removed: [] });
+        expect(gone.urls).toContain(url);
+      } else {
+        expect(gone).toMatchObject({ source: 'none', reason: 'NoBindingYet', urls: [], removed: [url] });
+      }
+      expect(rec.values).toHaveLength(seen + 1);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('lists one URL per shard that hosts a binding, and drops a shard when its last binding goes', async () => {
+    const b = get();
+    if (b.behaviour.shards.length < 2 || !b.behaviour.urlsNeedBindings) return;
+    try {
+      const tag = prefix('sh');
+      const s = await setupExport(b, tag);
+      const [urlA, urlB] = [await urlOn(b, 'root', s), await urlOn(b, 'shard-1', s)];
+      expect(urlA).not.toBe(urlB);
+      const ca = `root:${tag}-a`;
+      const cb = `root:${tag}-b`;
+      await b.createWorkspace(ca, { shard: 'root' });
+      await b.createWorkspace(cb, { shard: 'shard-1' });
+      const rec = record(client(), s.ref);
+      await rec.until(() => true, b.timing.reactMs);
+      await op.bind(b, ca, { path: s.provider, name: s.name });
+      await op.bind(b, cb, { path: s.provider, name: s.name });
+      const both = await rec.until(
+        (x) => x.source === 'endpointSlice' && x.urls.length === 2,
+        b.timing.reactMs,
+      );
+      expect(both.urls).toEqual([urlA, urlB].sort());
+      expect(await kubectlUrls(b, s.provider, s.name)).toEqual([urlA, urlB].sort());
+      const mark = rec.values.length;
+      await op.unbind(b, cb, s.name);
+      const one = await rec.until((x) => rec.values.indexOf(x) >= mark, b.timing.reactMs);
+      expect(one.urls).toEqual([urlA]);
+      expect(one.removed).toEqual([urlB]);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('reports SliceMissing for an export with the skip-endpointslice annotation', async () => {
+    const b = get();
+    try {
+      const tag = prefix('sk');
+      const provider = `root:${tag}-p`;
+      await b.createWorkspace(provider);
+      await op.createExport(b, provider, 'cowboys', { skipEndpointSlice: true });
+      // give kcp the time it takes to create a default slice, then check there is none
+      await op.eventually(
+        b,
+        'export identity',
+        () =>
+          b.rest.ok<{ status?: { identityHash?: string } }>(
+            'GET',
+            `/clusters/${provider}/apis/apis.kcp.io/v1alpha1/apiexports/cowboys`,
+          ),
+        (e) => (e.status?.identityHash ?? '') !== '',
+      );
+      await sleep(b.timing.quietMs);
+      expect(await op.getSlice(b, provider, 'cowboys')).toBeUndefined();
+      const c = client();
+      const r = await c.resolveEndpoints(`${provider}:cowboys`);
+      expect(r.phase).toBe('SliceMissing');
+      if (b.behaviour.defaultSlice) expect(r.message).toContain('skip-endpointslice');
+      if (b.behaviour.legacyUrls) {
+        await resolveUntil(c, b, `${provider}:cowboys`, (x) => x.source === 'virtualWorkspaces');
+        expect((await cli(b, ['get', `${provider}:cowboys`, '-o', 'urls'])).code).toBe(0);
+      } else {
+        expect(r).toMatchObject({ source: 'none', reason: 'SliceNotFound', urls: [] });
+        expect((await cli(b, ['get', `${provider}:cowboys`, '-o', 'urls'])).code).toBe(4);
+      }
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('reports ExportMissing once a deleted export takes its default slice, and SliceNotReady/APIExportNotFound on a custom slice', async () => {
+    const b = get();
+    try {
+      const tag = prefix('ex');
+      const s = await setupExport(b, tag);
+      const slices = `root:${tag}-s`;
+      await b.createWorkspace(slices);
+      await op.createSlice(b, slices, 'custom', { path: s.provider, name: s.name });
+      await op.eventually(b, 'custom slice valid', () => op.getSlice(b, slices, 'custom'), conditionsTrue);
+      const c = client();
+      const rec = record(c, s.ref);
+      await rec.until(() => true, b.timing.reactMs);
+      await op.deleteExport(b, s.provider, s.name);
+      if (b.behaviour.defaultSlice) {
+        const missing = await rec.until((x) => x.phase === 'ExportMissing', b.timing.reactMs);
+        expect(missing).toMatchObject({ reason: 'ExportNotFound', source: 'none', urls: [] });
+        expect((await cli(b, ['get', s.ref, '-o', 'urls'])).code).toBe(4);
+      }
+      const custom = await resolveUntil(c, b, s.ref, (x) => x.phase === 'SliceNotReady', {
+        slice: `${slices}:custom`,
+      });
+      expect(custom).toMatchObject({ reason: 'SliceConditionFalse', urls: [] });
+      expect(custom.sliceConditions).toContainEqual(
+        expect.objectContaining({ type: 'APIExportValid', status: 'False', reason: 'APIExportNotFound' }),
+      );
+      expect((await cli(b, ['get', s.ref, '--slice', `${slices}:custom`, '-o', 'urls'])).code).toBe(3);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('reports SliceNotReady/PartitionInvalidReference for a slice whose Partition is missing', async () => {
+    const b = get();
+    try {
+      const tag = prefix('pm');
+      const s = await setupExport(b, tag);
+      const slices = `root:${tag}-s`;
+      await b.createWorkspace(slices);
+      await op.createSlice(b, slices, 'parted', { path: s.provider, name: s.name }, 'nothere');
+      const r = await resolveUntil(client(), b, s.ref, (x) => x.phase === 'SliceNotReady', {
+        slice: `${slices}:parted`,
+        mode: 'endpointSlice',
+      });
+      expect(r).toMatchObject({ reason: 'SliceConditionFalse', urls: [] });
+      const cond = r.sliceConditions.find((x) => x.type === 'PartitionValid');
+      expect(cond).toMatchObject({ status: 'False', reason: 'PartitionInvalidReference' });
+      expect(cond?.message).toContain('nothere');
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('keeps the listed URLs when a Partition selector stops parsing, and never reports them removed', async () => {
+    const b = get();
+    if (!b.behaviour.urlsNeedBindings) return;
+    try {
+      const tag = prefix('pi');
+      const s = await setupExport(b, tag);
+      const url = await urlOn(b, 'root', s);
+      const slices = `root:${tag}-s`;
+      await b.createWorkspace(slices);
+      await op.createPartition(b, slices, 'all', {
+        matchExpressions: [{ key: 'kcp-endpoints.test/never', operator: 'DoesNotExist' }],
+      });
+      await op.createSlice(b, slices, 'parted', { path: s.provider, name: s.name }, 'all');
+      await op.eventually(
+        b,
+        'partitioned slice valid',
+        () => op.getSlice(b, slices, 'parted'),
+        conditionsTrue,
+      );
+      const consumer = `root:${tag}-c`;
+      await b.createWorkspace(consumer, { shard: 'root' });
+      const rec = record(client(), s.ref, `${slices}:parted`);
+      await op.bind(b, consumer, { path: s.provider, name: s.name });
+      await rec.until((x) => x.phase === 'Ready' && x.urls.includes(url), b.timing.reactMs);
+      const before = rec.values.length;
+      await op.setPartitionSelector(b, slices, 'all', {
+        matchExpressions: [{ key: 'shared', operator: 'In', values: [] }],
+      });
+      const broken = await op.eventually(
+        b,
+        'PartitionValid False',
+        () => op.getSlice(b, slices, 'parted'),
+        (x) => !conditionsTrue(x),
+      );
+      const conds = (broken?.status?.['conditions'] ?? []) as Array<Record<string, string>>;
+      expect(conds).toContainEqual(
+        expect.objectContaining({
+          type: 'PartitionValid',
+          status: 'False',
+          reason: 'PartitionInvalidReference',
+        }),
+      );
+      // kcp keeps the endpoints (the VW keeps serving)
+      expect(await op.sliceUrls(b, slices, 'parted')).toEqual([url]);
+      expect(await kubectlUrls(b, slices, 'parted')).toEqual([url]);
+      const degraded = await rec.until((x) => rec.values.indexOf(x) >= before, b.timing.reactMs);
+      expect(degraded).toMatchObject({ phase: 'Degraded', source: 'endpointSlice', urls: [url] });
+      expect(rec.values.flatMap((x) => x.removed)).toEqual([]);
+      const got = await cli(b, ['get', s.ref, '--slice', `${slices}:parted`, '-o', 'urls']);
+      expect(got).toMatchObject({ code: 0, stdout: `${url}\n` });
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('matches bindings to slices by the text of spec.export.path: a slice naming the export by cluster gets no URL until it changes, then keeps a stale one', async () => {
+    const b = get();
+    if (!b.behaviour.urlsNeedBindings) return;
+    try {
+      const tag = prefix('tp');
+      const s = await setupExport(b, tag);
+      const url = await urlOn(b, 'root', s);
+      const slices = `root:${tag}-s`;
+      await b.createWorkspace(slices);
+      await op.createSlice(b, slices, 'by-path', { path: s.provider, name: s.name });
+      await op.createSlice(b, slices, 'by-cluster', { path: s.cluster, name: s.name });
+      await op.eventually(b, 'by-path valid', () => op.getSlice(b, slices, 'by-path'), conditionsTrue);
+      await op.eventually(b, 'by-cluster valid', () => op.getSlice(b, slices, 'by-cluster'), conditionsTrue);
+      const consumer = `root:${tag}-c`;
+      await b.createWorkspace(consumer, { shard: 'root' });
+      await op.bind(b, consumer, { path: s.provider, name: s.name });
+      await op.eventually(
+        b,
+        'by-path URL',
+        () => op.sliceUrls(b, slices, 'by-path'),
+        (u) => u.length === 1,
+      );
+      await op.waitBound(b, consumer, s.name);
+      await sleep(b.timing.quietMs);
+      // the binding event does not reach the slice that names the export by its cluster
+      expect(await op.sliceUrls(b, slices, 'by-cluster')).toEqual([]);
+      const c = client();
+      const missing = await c.resolveEndpoints(s.ref, {
+        slice: `${slices}:by-cluster`,
+        mode: 'endpointSlice',
+      });
+      expect(missing).toMatchObject({ phase: 'AwaitingBinding', urls: [] });
+      expect(missing.warnings.join('\n')).toContain('SliceReferenceNotCanonical');
+      // a slice event makes kcp catch up
+      await op.annotateSlice(b, slices, 'by-cluster');
+      await op.eventually(
+        b,
+        'by-cluster URL',
+        () => op.sliceUrls(b, slices, 'by-cluster'),
+        (u) => u.length === 1,
+      );
+      expect(await op.sliceUrls(b, slices, 'by-cluster')).toEqual([url]);
+      // the last binding goes: the canonical slice drops the URL, the other keeps it
+      await op.unbind(b, consumer, s.name);
+      await op.waitGone(b, consumer, s.name);
+      await op.eventually(
+        b,
+        'by-path URL gone',
+        () => op.sliceUrls(b, slices, 'by-path'),
+        (u) => u.length === 0,
+      );
+      await sleep(b.timing.quietMs);
+      expect(await op.sliceUrls(b, slices, 'by-cluster')).toEqual([url]);
+      const stale = await c.resolveEndpoints(s.ref, { slice: `${slices}:by-cluster`, mode: 'endpointSlice' });
+      expect(stale).toMatchObject({ phase: 'Ready', urls: [url] });
+      expect(stale.warnings.join('\n')).toContain('SliceReferenceNotCanonical');
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('reports Forbidden (CLI exit 5) to a user without RBAC in the provider workspace', async () => {
+    const b = get();
+    try {
+      const tag = prefix('fb');
+      const s = await setupExport(b, tag);
+      const c = client({ token: b.unprivilegedToken });
+      // nothing readable: the one-shot call rejects with the server's 403 …
+      const err: unknown = await c.resolveEndpoints(s.ref).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isApiStatusError(err) && err.status).toBe(403);
+      // … and a watch reports the phase and keeps retrying (RBAC may still be propagating)
+      const rec = record(c, s.ref);
+      const first = await rec.until(() => true, b.timing.reactMs);
+      expect(first).toMatchObject({ phase: 'Forbidden', reason: 'Forbidden', urls: [], source: 'none' });
+      const run = await cli(b, ['get', s.ref, '-o', 'urls'], b.unprivilegedToken);
+      expect(run.code).toBe(5);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).not.toContain(b.unprivilegedToken);
+    } finally {
+      cleanup();
+    }
+  });
+}
