@@ -12,6 +12,7 @@ import {
   type Json,
   type JsonObject,
 } from './json.js';
+import { fieldsOf, mainFields, manage } from './managed-fields.js';
 import { deterministicUid, sha256 } from './names.js';
 import type { ResourceDef } from './resources.js';
 import { alreadyExists, conflict, invalid, notFound } from './status.js';
@@ -65,6 +66,12 @@ export class Objects {
     obj['metadata'] = m;
     if (def.hasStatus) delete obj['status'];
     this.admit(def, ws, obj);
+    manage(
+      obj,
+      { manager: managerOf(origin), operation: 'Update', fields: mainFields(obj) },
+      apiVersionOf(def),
+      this.clock,
+    );
     return this.store.put(def.resource, ws.cluster, obj, origin).object;
   }
 
@@ -126,6 +133,22 @@ export class Objects {
       }
       this.admit(def, ws, next);
     }
+    if (!deepEqual(existing, next)) {
+      const status = options.status === true;
+      manage(
+        next,
+        status
+          ? {
+              manager: managerOf(origin),
+              operation: 'Update',
+              subresource: 'status',
+              fields: { 'f:status': fieldsOf(next['status']) },
+            }
+          : { manager: managerOf(origin), operation: 'Update', fields: mainFields(next) },
+        apiVersionOf(def),
+        this.clock,
+      );
+    }
     return this.commit(def, ws, existing, next, origin);
   }
 
@@ -141,7 +164,56 @@ export class Objects {
     if (existing === undefined) return undefined;
     const next = clone(existing);
     mutate(next);
+    if (!deepEqual(existing, next)) this.manageControllerWrite(def, existing, next, origin);
     return this.commit(def, ws, existing, next, origin);
+  }
+
+  /**
+   * managedFields of a controller write like kcp's: `kcp` owns what it updates in spec/metadata and status;
+   * each shard applies its own endpoint of a slice (server-side apply, field manager = shard name).
+   */
+  private manageControllerWrite(
+    def: ResourceDef,
+    before: JsonObject,
+    next: JsonObject,
+    origin: WriteOrigin,
+  ): void {
+    const v = apiVersionOf(def);
+    const manager = managerOf(origin);
+    const status = isObject(next['status']) ? next['status'] : {};
+    const beforeStatus = isObject(before['status']) ? before['status'] : {};
+    const { endpoints, ...rest } = status;
+    const { endpoints: beforeEndpoints, ...beforeRest } = beforeStatus;
+    if (!deepEqual(rest, beforeRest)) {
+      manage(
+        next,
+        { manager, operation: 'Update', subresource: 'status', fields: { 'f:status': fieldsOf(rest) } },
+        v,
+        this.clock,
+      );
+    }
+    const main = (o: JsonObject): JsonObject => ({ ...o, status: null });
+    if (!deepEqual(main(before), main(next))) {
+      manage(next, { manager, operation: 'Update', fields: mainFields(next) }, v, this.clock);
+    }
+    if (def.resource !== 'apiexportendpointslices' || deepEqual(endpoints, beforeEndpoints)) return;
+    const urls = (Array.isArray(endpoints) ? endpoints : [])
+      .map((e) => (isObject(e) ? strAt(e, 'url') : undefined))
+      .filter((u): u is string => u !== undefined);
+    for (const shard of this.store.list('shards', 'root')) {
+      const name = strAt(meta(shard), 'name') ?? '';
+      const vw = (strAt(objAt(shard, 'spec'), 'virtualWorkspaceURL') ?? '').replace(/\/+$/, '');
+      const own = urls.filter((u) => vw !== '' && u.startsWith(`${vw}/`));
+      const had = (arrAt(meta(next), 'managedFields') ?? []).some(
+        (e) => isObject(e) && e['manager'] === name,
+      );
+      if (own.length === 0 && !had) continue;
+      const eps: JsonObject = {};
+      for (const u of own) eps[`k:${JSON.stringify({ url: u })}`] = { '.': {}, 'f:url': {} };
+      const fields: JsonObject =
+        own.length === 0 ? { 'f:status': {} } : { 'f:status': { 'f:endpoints': eps } };
+      manage(next, { manager: name, operation: 'Apply', subresource: 'status', fields }, v, this.clock);
+    }
   }
 
   /**
@@ -195,6 +267,15 @@ export class Objects {
     ).slice(0, 40);
     m['labels'] = labels;
   }
+}
+
+function managerOf(origin: WriteOrigin): string {
+  // kcp names a client without a user agent `unknown`; its own controllers `kcp`
+  return origin === 'client' ? 'unknown' : 'kcp';
+}
+
+function apiVersionOf(def: ResourceDef): string {
+  return `${def.group}/${def.storage}`;
 }
 
 function dig(obj: JsonObject, path: string[]): Json | undefined {

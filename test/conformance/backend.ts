@@ -5,7 +5,7 @@
  * held to exactly what real kcp does with the same requests.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,7 +15,32 @@ import { silentLogger } from '../../src/logger.js';
 import { startKcpSimulator, type KcpProfile, type KcpSimulator } from '../../src/testing/index.js';
 import type { WatchTuning } from '../../src/watch/tuning.js';
 import type { KcpVersion, RunningKcp } from '../realkcp/harness.js';
+import { parse as parseYaml } from 'yaml';
 import { apiPath, Rest, restConfigFromKubeconfig } from '../realkcp/rest.js';
+
+/**
+ * Writes a kubeconfig with the admin kubeconfig's `root` cluster and a user that has only `token` (no client
+ * certificate: a bearer token next to an admin certificate would still authenticate as the admin).
+ */
+async function userKubeconfig(admin: string, context: string, token: string, path: string): Promise<string> {
+  const doc = parseYaml(await readFile(admin, 'utf8')) as {
+    clusters: Array<{ name: string; cluster: Record<string, unknown> }>;
+    contexts: Array<{ name: string; context: { cluster: string } }>;
+  };
+  const clusterName = doc.contexts.find((c) => c.name === context)?.context.cluster;
+  const cluster = doc.clusters.find((c) => c.name === clusterName)?.cluster;
+  if (cluster === undefined) throw new Error(`${admin} has no cluster for context ${context}`);
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': 'root',
+    clusters: [{ name: 'root', cluster }],
+    users: [{ name: 'user', user: { token } }],
+    contexts: [{ name: 'root', context: { cluster: 'root', user: 'user' } }],
+  };
+  await writeFile(path, JSON.stringify(config), { mode: 0o600 });
+  return path;
+}
 
 /** Which kcp behaviour a backend shows (scenarios branch on these, never on the backend's kind). */
 export interface Behaviour {
@@ -49,8 +74,9 @@ export interface ConformanceBackend {
   readonly rest: Rest;
   /** How long to wait for kcp to react, and how long "nothing happens" is watched. */
   readonly timing: { readonly reactMs: number; readonly quietMs: number };
-  /** Token of a user without any permission. */
+  /** Token of a user without any permission, and a kubeconfig (context `root`) for that user alone. */
   readonly unprivilegedToken: string;
+  readonly unprivilegedKubeconfig: string;
   /** Creates a workspace under `root` (optionally on a shard); returns its logical cluster name. */
   createWorkspace(path: string, options?: { shard?: string }): Promise<string>;
   /** Virtual-workspace base URL of a shard (`spec.virtualWorkspaceURL`). */
@@ -152,6 +178,12 @@ export async function simulatorBackend(options: {
     rest,
     timing: { reactMs: 5_000, quietMs: 150 },
     unprivilegedToken: 'user-1-token',
+    unprivilegedKubeconfig: await userKubeconfig(
+      kubeconfig,
+      'root',
+      'user-1-token',
+      join(dir, 'user.kubeconfig'),
+    ),
     createWorkspace: async (path, o = {}) => {
       const ws = sim.createWorkspace(path, o.shard === undefined ? {} : { shard: o.shard });
       await sim.waitForIdle();
@@ -190,6 +222,12 @@ export async function kcpBackend(kcp: RunningKcp): Promise<ConformanceBackend> {
     rest,
     timing: { reactMs: 60_000, quietMs: 3_000 },
     unprivilegedToken: kcp.unprivilegedToken,
+    unprivilegedKubeconfig: await userKubeconfig(
+      kcp.kubeconfig,
+      kcp.context,
+      kcp.unprivilegedToken,
+      join(dir, 'user.kubeconfig'),
+    ),
     createWorkspace: (path, o = {}) => createKcpWorkspace(rest, path, o.shard),
     shardVwUrl: (shard) => shardUrl(rest, shard),
     client: (extra = {}) => sdkClient(kcp.kubeconfig, kcp.context, extra),

@@ -68,7 +68,7 @@ async function resolveUntil(
   return op.eventually(b, `resolution of ${ref}`, () => client.resolveEndpoints(ref, options), pred);
 }
 
-function cli(b: ConformanceBackend, argv: string[], token?: string) {
+function cli(b: ConformanceBackend, argv: string[]) {
   return runInProcess([
     ...argv,
     '--kubeconfig',
@@ -77,7 +77,6 @@ function cli(b: ConformanceBackend, argv: string[], token?: string) {
     b.context,
     '--request-timeout',
     '20s',
-    ...(token === undefined ? [] : ['--token', token]),
   ]);
 }
 
@@ -204,9 +203,10 @@ export function conformanceScenarios(get: BackendGetter): void {
     }
   });
 
-  it('lists one URL per shard that hosts a binding, and drops a shard when its last binding goes', async () => {
+  it('lists one URL per shard that hosts a binding, and drops a shard when its last binding goes', async (ctx) => {
     const b = get();
-    if (b.behaviour.shards.length < 2 || !b.behaviour.urlsNeedBindings) return;
+    if (b.behaviour.shards.length < 2) ctx.skip('one shard');
+    if (!b.behaviour.urlsNeedBindings) ctx.skip('kcp ≤ 0.26 lists every shard without bindings');
     try {
       const tag = prefix('sh');
       const s = await setupExport(b, tag);
@@ -324,9 +324,9 @@ export function conformanceScenarios(get: BackendGetter): void {
     }
   });
 
-  it('keeps the listed URLs when a Partition selector stops parsing, and never reports them removed', async () => {
+  it('keeps the listed URLs when a Partition selector stops parsing, and never reports them removed', async (ctx) => {
     const b = get();
-    if (!b.behaviour.urlsNeedBindings) return;
+    if (!b.behaviour.urlsNeedBindings) ctx.skip('kcp ≤ 0.26 lists every shard without bindings');
     try {
       const tag = prefix('pi');
       const s = await setupExport(b, tag);
@@ -379,9 +379,9 @@ export function conformanceScenarios(get: BackendGetter): void {
     }
   });
 
-  it('matches bindings to slices by the text of spec.export.path: a slice naming the export by cluster gets no URL until it changes, then keeps a stale one', async () => {
+  it('matches bindings to slices by the text of spec.export.path: a slice naming the export by cluster gets no URL until it changes, then keeps a stale one', async (ctx) => {
     const b = get();
-    if (!b.behaviour.urlsNeedBindings) return;
+    if (!b.behaviour.urlsNeedBindings) ctx.skip('kcp ≤ 0.26 lists every shard without bindings');
     try {
       const tag = prefix('tp');
       const s = await setupExport(b, tag);
@@ -445,18 +445,19 @@ export function conformanceScenarios(get: BackendGetter): void {
     try {
       const tag = prefix('fb');
       const s = await setupExport(b, tag);
-      const c = client({ token: b.unprivilegedToken });
+      const c = client({ kubeconfig: b.unprivilegedKubeconfig, context: 'root' });
       // nothing readable: the one-shot call rejects with the server's 403 …
       const err: unknown = await c.resolveEndpoints(s.ref).then(
         () => undefined,
         (e: unknown) => e,
       );
-      expect(isApiStatusError(err) && err.status).toBe(403);
+      expect(isApiStatusError(err)).toBe(true);
+      expect(err).toMatchObject({ status: 403 });
       // … and a watch reports the phase and keeps retrying (RBAC may still be propagating)
       const rec = record(c, s.ref);
       const first = await rec.until(() => true, b.timing.reactMs);
       expect(first).toMatchObject({ phase: 'Forbidden', reason: 'Forbidden', urls: [], source: 'none' });
-      const run = await cli(b, ['get', s.ref, '-o', 'urls'], b.unprivilegedToken);
+      const run = await runInProcess(['get', s.ref, '-o', 'urls', '--kubeconfig', b.unprivilegedKubeconfig]);
       expect(run.code).toBe(5);
       expect(run.stdout).toBe('');
       expect(run.stderr).not.toContain(b.unprivilegedToken);

@@ -11,9 +11,10 @@ const TARGETS: Array<{ version: KcpVersion; sharded?: boolean; legacyGate?: bool
   { version: 'v0.28.0', name: 'one shard, legacy gate off' },
   { version: 'v0.28.0', legacyGate: true, name: 'one shard, legacy gate on' },
   { version: 'v0.28.0', sharded: true, name: 'two shards' },
-  { version: 'v0.27.1', name: 'one shard' },
+  { version: 'v0.27.1', name: 'one shard (legacy field always filled)' },
   { version: 'v0.27.1', sharded: true, name: 'two shards' },
-  { version: 'v0.26.1', name: 'one shard' },
+  { version: 'v0.26.1', name: 'one shard (legacy field always filled)' },
+  { version: 'v0.26.1', sharded: true, name: 'two shards' },
 ];
 
 for (const target of TARGETS) {

@@ -1,7 +1,7 @@
 /**
  * Starts and stops real kcp on loopback for the conformance suite:
  * - `single`: one `kcp start` in a temp root dir (embedded etcd, free ports, optional legacy-URL gate);
- * - `sharded`: `sharded-test-server --number-of-shards=2` (front proxy 6443, shard VWs 6444/6445).
+ * - `sharded`: `sharded-test-server --number-of-shards=2` (front proxy 6443, shard VWs 6444/6445, cache 8010/8012).
  * Every process runs in its own process group and is stopped by group; temp dirs are removed.
  * The binaries come from `test/realkcp/build-kcp.sh` (built from kcp's Go modules, cached by version).
  */
@@ -236,7 +236,7 @@ async function startSingle(options: KcpStartOptions): Promise<RunningKcp> {
 }
 
 /** Ports sharded-test-server uses whatever it is told. */
-const SHARDED_PORTS = [6443, 6444, 6445, 8012, 2379, 2380, 2381, 2382, 2383, 2384];
+const SHARDED_PORTS = [6443, 6444, 6445, 8010, 8012, 2379, 2380, 2381, 2382, 2383, 2384];
 
 async function startSharded(options: KcpStartOptions): Promise<RunningKcp> {
   const busy: number[] = [];

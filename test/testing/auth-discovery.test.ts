@@ -98,7 +98,7 @@ describe('authentication and RBAC', () => {
 describe('discovery and OpenAPI', () => {
   it('serves /version, /api and /apis with and without the cluster prefix', async () => {
     const sim = await startSim();
-    expect((await api(sim, 'GET', '/clusters/root/version')).body.gitVersion).toMatch(/\+kcp-v0\.28/);
+    expect((await api(sim, 'GET', '/clusters/root/version')).body.gitVersion).toMatch(/\+kcp-v0\.29/);
     expect((await api(sim, 'GET', '/api')).body).toMatchObject({ kind: 'APIVersions', versions: [] });
     const apis = (await api(sim, 'GET', '/clusters/root/apis')).body;
     expect(apis.kind).toBe('APIGroupList');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startSim } from './helpers.js';
+import { api, startSim } from './helpers.js';
 
 const P = 'root:org:provider';
 
@@ -73,16 +73,36 @@ describe('default endpoint slice (0.28+)', () => {
     expect(sim.endpoints(P, 'manual')).toHaveLength(1);
   });
 
-  it('resolves a slice reference given as logical cluster name or left empty', async () => {
+  it('matches bindings to slices by path text: a slice naming the export by cluster or with an empty path reacts only to its own changes', async () => {
     const sim = await startSim();
     sim.createExport(P, 'cowboys', { skipEndpointSlice: true });
     const cluster = sim.workspace(P)!.cluster;
+    sim.createSlice(P, 'canonical', { export: { path: P, name: 'cowboys' } });
     sim.createSlice(P, 'by-name', { export: { path: cluster, name: 'cowboys' } });
     sim.createSlice(P, 'local', { export: 'cowboys' });
     sim.bind('root:org:consumer', `${P}:cowboys`);
     const url = `${sim.url}/services/apiexport/${cluster}/cowboys`;
+    expect(sim.endpoints(P, 'canonical')).toEqual([url]);
+    // kcp re-queues on a binding event only the slices whose path has the binding's text
+    expect(sim.endpoints(P, 'by-name')).toEqual([]);
+    expect(sim.endpoints(P, 'local')).toEqual([]);
+    sim.resync();
+    await sim.waitForIdle();
     expect(sim.endpoints(P, 'by-name')).toEqual([url]);
     expect(sim.endpoints(P, 'local')).toEqual([url]);
+    sim.unbind('root:org:consumer', 'cowboys');
+    await sim.waitForIdle();
+    expect(sim.endpoints(P, 'canonical')).toEqual([]);
+    expect(sim.endpoints(P, 'by-name')).toEqual([url]);
+  });
+
+  it('re-queues slices named by logical cluster for bindings that use the cluster name too', async () => {
+    const sim = await startSim();
+    sim.createExport(P, 'cowboys', { skipEndpointSlice: true });
+    const cluster = sim.workspace(P)!.cluster;
+    sim.createSlice(P, 'by-name', { export: { path: cluster, name: 'cowboys' } });
+    sim.bind('root:org:consumer', { path: cluster, name: 'cowboys' });
+    expect(sim.endpoints(P, 'by-name')).toEqual([`${sim.url}/services/apiexport/${cluster}/cowboys`]);
   });
 
   it('picks up a reference to a workspace that is created later', async () => {
@@ -195,11 +215,44 @@ describe('per-shard URL rule (kcp-api.md §3.3)', () => {
       status: 'False',
       severity: 'Error',
       reason: 'PartitionInvalidReference',
-      message: 'partitions.topology.kcp.io "all" not found',
+      message: 'partition.topology.kcp.io "all" not found',
     });
     expect(s.status.endpoints).toBeUndefined();
     sim.createPartition(P, 'all', {});
     expect(sim.endpoints(P, 's')).toHaveLength(1);
+  });
+
+  it('keeps the endpoints when a Partition selector stops parsing (only a missing Partition clears them)', async () => {
+    const sim = await startSim();
+    sim.createExport(P, 'cowboys');
+    sim.createPartition(P, 'all', {});
+    sim.createSlice(P, 's', { export: `${P}:cowboys`, partition: 'all' });
+    sim.bind('root:a', `${P}:cowboys`);
+    const urls = sim.endpoints(P, 's');
+    expect(urls).toHaveLength(1);
+    sim.deletePartition(P, 'all');
+    sim.createPartition(P, 'all', { matchExpressions: [{ key: 'shared', operator: 'In', values: [] }] });
+    const s = sim.get('apiexportendpointslices', P, 's') as any;
+    expect(conditions(s)['PartitionValid']).toMatchObject({
+      status: 'False',
+      reason: 'PartitionInvalidReference',
+      message: "values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty",
+    });
+    expect(sim.endpoints(P, 's')).toEqual([]); // cleared while it was missing
+    sim.createPartition(P, 'ok', {});
+    sim.createSlice(P, 't', { export: `${P}:cowboys`, partition: 'ok' });
+    expect(sim.endpoints(P, 't')).toEqual(urls);
+    await api(
+      sim,
+      'PATCH',
+      `/clusters/${P}/apis/topology.kcp.io/v1alpha1/partitions/ok`,
+      {
+        spec: { selector: { matchExpressions: [{ key: 'shared', operator: 'In', values: [] }] } },
+      },
+      { contentType: 'application/merge-patch+json' },
+    );
+    expect(conditions(sim.get('apiexportendpointslices', P, 't'))['PartitionValid'].status).toBe('False');
+    expect(sim.endpoints(P, 't')).toEqual(urls);
   });
 
   it('reports a partition that never existed as PartitionInvalidReference without endpoints', async () => {
@@ -223,5 +276,37 @@ describe('per-shard URL rule (kcp-api.md §3.3)', () => {
     await sim.waitForIdle();
     expect(sim.get('apibindings', 'root:a', 'cowboys')).toBeUndefined();
     expect(sim.endpoints(P, 'cowboys')).toEqual([]);
+  });
+});
+
+describe('managedFields like kcp 0.28', () => {
+  it('records the client, kcp and the shard that applied each endpoint as field managers', async () => {
+    const sim = await startSim();
+    sim.createExport('root:org:provider', 'cowboys');
+    sim.createSlice('root:org:provider', 'custom', { export: 'root:org:provider:cowboys' });
+    sim.bind('root:a', 'root:org:provider:cowboys');
+    const managers = (name: string): string[] =>
+      (
+        (sim.get('apiexportendpointslices', 'root:org:provider', name) as any).metadata.managedFields as any[]
+      ).map((f) => `${f.manager}/${f.operation}${f.subresource === undefined ? '' : `/${f.subresource}`}`);
+    expect(managers('cowboys')).toEqual(
+      expect.arrayContaining(['kcp/Update', 'kcp/Update/status', 'root/Apply/status']),
+    );
+    expect(managers('custom')).toEqual(expect.arrayContaining(['unknown/Update', 'root/Apply/status']));
+    const url = sim.endpoints('root:org:provider', 'cowboys')[0]!;
+    const applied = (
+      (sim.get('apiexportendpointslices', 'root:org:provider', 'cowboys') as any).metadata
+        .managedFields as any[]
+    ).find((f) => f.manager === 'root');
+    expect(applied.fieldsV1).toEqual({
+      'f:status': { 'f:endpoints': { [`k:${JSON.stringify({ url })}`]: { '.': {}, 'f:url': {} } } },
+    });
+    sim.unbind('root:a', 'cowboys');
+    await sim.waitForIdle();
+    const after = (
+      (sim.get('apiexportendpointslices', 'root:org:provider', 'cowboys') as any).metadata
+        .managedFields as any[]
+    ).find((f) => f.manager === 'root');
+    expect(after.fieldsV1).toEqual({ 'f:status': {} });
   });
 });
