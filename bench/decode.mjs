@@ -5,7 +5,7 @@
 // Prints one JSON object on the last line of stdout.
 import { request } from 'node:http';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
-import { expand, recordEvents } from './lib/record.mjs';
+import { expand, recordEvents, recordedKcpEvents } from './lib/record.mjs';
 import { startStreamServer } from './lib/stream-server.mjs';
 import { flags, machine, median, round, summary } from './lib/stats.mjs';
 
@@ -22,7 +22,9 @@ const {
 } = await import('./.build/internals.mjs');
 
 const DESCS = { apiexportendpointslices: APIEXPORTENDPOINTSLICES, apibindings: APIBINDINGS_V1ALPHA2 };
-const recorded = await recordEvents();
+// --objects kcp: objects recorded from real kcp v0.28.0 (with managedFields) instead of the simulator's
+const realObjects = f.objects === 'kcp';
+const recorded = realObjects ? recordedKcpEvents() : await recordEvents();
 const streams = {};
 for (const [plural, lines] of Object.entries(recorded))
   streams[plural] = { ...expand(lines, N), lines: lines.length };
@@ -188,7 +190,14 @@ for (const plural of Object.keys(streams)) {
 await server.close();
 transport.close();
 
-const result = { machine: machine(), events: N, rounds: ROUNDS, streams: {}, ratios: {} };
+const result = {
+  machine: machine(),
+  objects: realObjects ? 'kcp v0.28.0 (recorded)' : 'simulator',
+  events: N,
+  rounds: ROUNDS,
+  streams: {},
+  ratios: {},
+};
 for (const [plural, byConsumer] of Object.entries(rates)) {
   result.streams[plural] = {
     recordedEvents: streams[plural].lines,

@@ -50,6 +50,15 @@ if (wanted('decode')) {
     '--rounds',
     quick ? '3' : '7',
   ]);
+  console.error('\n# 1b. watch decoding throughput, objects recorded from real kcp v0.28.0');
+  results.decodeKcp = await bench('decode.mjs', [
+    '--events',
+    quick ? '5000' : '20000',
+    '--rounds',
+    quick ? '3' : '7',
+    '--objects',
+    'kcp',
+  ]);
 }
 if (wanted('latency')) {
   console.error('\n# 2. propagation latency');
@@ -87,10 +96,13 @@ md.push(
   `Run ${results.date} on ${m.cpus} × ${m.model}, ${m.memoryGb} GB, Node ${m.node}, ${m.os}${quick ? ' (quick mode)' : ''}; ${results.elapsedS} s.`,
   '',
 );
-if (results.decode) {
-  const d = results.decode;
+for (const [d, title] of [
+  [results.decode, 'simulator objects'],
+  [results.decodeKcp, 'objects recorded from real kcp v0.28.0, with managedFields'],
+]) {
+  if (d === undefined) continue;
   md.push(
-    `## 1. Watch decoding throughput (${fmt(d.events)} events per stream, median of ${d.rounds} rounds)`,
+    `## 1. Watch decoding throughput, ${title} (${fmt(d.events)} events per stream, median of ${d.rounds} rounds)`,
     '',
   );
   md.push(

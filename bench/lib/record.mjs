@@ -1,5 +1,6 @@
 // Records a realistic watch stream from the kcp simulator: 3 shards, exports, consumers binding and unbinding
 // across shards; then replays those events, with increasing resourceVersions, up to N events per resource.
+import { readFileSync } from 'node:fs';
 import { startKcpSimulator } from '../../dist/testing.js';
 
 const RESOURCES = [
@@ -41,6 +42,24 @@ export async function recordEvents() {
   } finally {
     await sim.close();
   }
+}
+
+/**
+ * Watch lines recorded from a real kcp v0.28.0 (test/fixtures/kcp-v0.28.0, `npm run record:fixtures`): objects
+ * as kcp serves them, with managedFields, shard field managers, finalizers and kcp's labels.
+ */
+export function recordedKcpEvents() {
+  const dir = new URL('../../test/fixtures/kcp-v0.28.0/', import.meta.url);
+  const out = {};
+  for (const r of RESOURCES) {
+    const text = readFileSync(new URL(`${r.plural}-watch.ndjson`, dir), 'utf8');
+    out[r.plural] = text.split('\n').filter((l) => {
+      if (l.trim() === '') return false;
+      const t = JSON.parse(l).type;
+      return t === 'ADDED' || t === 'MODIFIED' || t === 'DELETED';
+    });
+  }
+  return out;
 }
 
 /**
