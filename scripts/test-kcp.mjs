@@ -23,7 +23,9 @@ const DEFAULT_TARGETS = {
 
 function usage(message) {
   console.error(`test-kcp: ${message}`);
-  console.error('usage: npm run test:kcp -- [--kcp v0.28.0] [--targets single,single-gate,sharded] [--matrix]');
+  console.error(
+    'usage: npm run test:kcp -- [--kcp v0.28.0] [--targets single,single-gate,sharded] [--matrix]',
+  );
   process.exit(2);
 }
 
@@ -43,7 +45,8 @@ for (let i = 0; i < argv.length; i++) {
     versions = [...VERSIONS];
   } else usage(`unknown argument ${a}`);
 }
-for (const v of versions) if (!VERSIONS.includes(v)) usage(`${v} is not a pinned version (${VERSIONS.join(', ')})`);
+for (const v of versions)
+  if (!VERSIONS.includes(v)) usage(`${v} is not a pinned version (${VERSIONS.join(', ')})`);
 for (const t of targets ?? []) {
   if (!['single', 'single-gate', 'sharded'].includes(t)) usage(`unknown target ${t}`);
 }
