@@ -22,6 +22,7 @@ const resolution: EndpointResolution = {
   sliceConditions: [],
   resourceVersions: { export: '3' },
   warnings: ['endpoint 1 is not a URL'],
+  warningDetails: [{ code: 'InvalidEndpoint', message: 'endpoint 1 is not a URL' }],
 };
 
 afterEach(() => {
