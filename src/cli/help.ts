@@ -62,6 +62,20 @@ const HELP: Record<CommandName, CommandHelp> = {
       'kcp-endpoints explain root:org:provider:today-cowboys --consumer root:org:consumer -o json',
     ],
   },
+  nudge: {
+    usage: 'kcp-endpoints nudge <ref> [--slice <slice>] [flags]',
+    summary: 'Make kcp reconcile an endpoint slice again (workaround for stale or missing URLs)',
+    details:
+      'Sets the annotation kcp-endpoints.dev/nudged-at (the current time) on the slice with a merge patch;\n' +
+      'kcp then re-checks the slice and adds or removes URLs it missed. kcp matches bindings to a slice by\n' +
+      'the text of its spec.export.path, so a slice that names the export by another text than its canonical\n' +
+      'path (kcp.io/path) only catches up when the slice changes. The lasting fix is to re-create the slice\n' +
+      'with the canonical path (get and explain say which). Needs patch on apiexportendpointslices.',
+    examples: [
+      'kcp-endpoints nudge root:org:provider:today-cowboys',
+      'kcp-endpoints nudge root:org:provider:today-cowboys --slice root:org:slices:cowboys -o json',
+    ],
+  },
   demo: {
     usage: 'kcp-endpoints demo [--fast]',
     summary: 'Run a kcp simulator in-process and narrate the endpoint lifecycle (no kcp needed)',
@@ -91,12 +105,13 @@ const HELP: Record<CommandName, CommandHelp> = {
 
 /** The exit-code table printed by `--help` (and documented in the README). */
 export const EXIT_CODES_HELP = `Exit codes:
-  0    ok (get, wait, explain: at least one URL)
+  0    ok (get, wait, explain: at least one URL, also when Degraded, with a warning on stderr;
+       nudge: the slice was annotated)
   1    failure (network, server, kubeconfig)
   2    usage error (unknown flag, missing argument)
   3    resolved, but no URLs
-  4    APIExport or endpoint slice not found (and no URL)
-  5    unauthorised or forbidden
+  4    APIExport or endpoint slice not found (and no URL; nudge: no such slice)
+  5    unauthorised or forbidden (nudge: the missing verb is named)
   124  wait timed out
   130  interrupted (Ctrl-C while waiting)`;
 

@@ -139,3 +139,8 @@ export function conditionStep(
 export function partitionMissing(c: Condition): boolean {
   return /not found/i.test(c.message ?? '') || c.message === undefined || c.message === '';
 }
+
+/** Grant `patch` on endpoint slices (what `nudge` needs). */
+export function grantPatchStep(slice: ObjectRef, user = '<you>'): string {
+  return `grant it: kubectl ws ${slice.path} && kubectl create clusterrole kcp-endpoints-nudge --verb=patch --resource=apiexportendpointslices.apis.kcp.io && kubectl create clusterrolebinding kcp-endpoints-nudge --clusterrole=kcp-endpoints-nudge --user=${user}`;
+}
