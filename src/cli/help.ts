@@ -56,7 +56,11 @@ const HELP: Record<CommandName, CommandHelp> = {
     summary: 'Say in plain words why the endpoints are what they are, and what to do',
     details:
       'Follows APIResourceSchema → APIExport → APIBinding(s) (in --consumer workspaces) → APIExportEndpointSlice\n' +
-      'and prints what it found and a concrete next step. Exits like get.',
+      '→ Partition → Shards, checks apiexports/content (list, watch) with a SelfSubjectAccessReview, and prints\n' +
+      'what it found and the exact command that fixes the cause: a missing Partition or one whose selector does\n' +
+      'not parse, a binding whose shard is outside the partition or has no virtualWorkspaceURL, a slice that\n' +
+      'names the export by another text than its canonical path, a lingering EndpointURLsReady condition.\n' +
+      'Reads the slice and the export once and resolves from them. Exits like get.',
     examples: [
       'kcp-endpoints explain root:org:provider:today-cowboys',
       'kcp-endpoints explain root:org:provider:today-cowboys --consumer root:org:consumer -o json',
