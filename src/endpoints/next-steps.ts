@@ -144,3 +144,35 @@ export function partitionMissing(c: Condition): boolean {
 export function grantPatchStep(slice: ObjectRef, user = '<you>'): string {
   return `grant it: kubectl ws ${slice.path} && kubectl create clusterrole kcp-endpoints-nudge --verb=patch --resource=apiexportendpointslices.apis.kcp.io && kubectl create clusterrolebinding kcp-endpoints-nudge --clusterrole=kcp-endpoints-nudge --user=${user}`;
 }
+
+/** The slice is missing because the export carries the skip-endpointslice annotation. */
+export function removeSkipAnnotationStep(exp: ObjectRef): string {
+  return `the export has the apiexports.apis.kcp.io/skip-endpointslice annotation, so kcp creates no slice: remove it (kubectl ws ${exp.path} && kubectl annotate apiexport ${exp.name} apiexports.apis.kcp.io/skip-endpointslice-) or create a slice`;
+}
+
+/** A custom slice name that does not exist. */
+export function checkSliceNameStep(slice: ObjectRef): string {
+  return `no slice ${formatRef(slice)}: check the slice name (kubectl ws ${slice.path} && kubectl get apiexportendpointslices), or create it`;
+}
+
+/** The default slice is not there (yet). */
+export function awaitDefaultSliceStep(refText: string): string {
+  return `kcp ≥ 0.28 creates the slice a moment after the export (wait: kcp-endpoints wait ${refText}); on older kcp create it yourself`;
+}
+
+/** Neither the export nor its slice exists. */
+export function checkExportStep(exp: ObjectRef): string {
+  return `no APIExport ${exp.name} in ${exp.path}: check the path and name (kubectl ws ${exp.path} && kubectl get apiexports), or create the export`;
+}
+
+/** Grant the read verbs kcp-endpoints needs (`missing` = the verbs a probe found missing, when known). */
+export function grantReadStep(resources: string[], path: string, missing: string[] = []): string {
+  const which =
+    missing.length === 0 ? 'get, list and watch' : `${missing.join(' and ')} (and watch, for watch/wait)`;
+  return (
+    `you may not read ${resources.join(' or ')} in ${path}: missing verb(s) ${which}. Ask an admin of ${path} to grant them:\n` +
+    `kubectl ws ${path} && kubectl create clusterrole kcp-endpoints-reader --verb=get,list,watch ` +
+    `--resource=apiexportendpointslices.apis.kcp.io,apiexports.apis.kcp.io && ` +
+    `kubectl create clusterrolebinding kcp-endpoints-reader --clusterrole=kcp-endpoints-reader --user=<you>`
+  );
+}

@@ -1,7 +1,16 @@
 import { conditionsNotTrue } from '../kcp/conditions.js';
 import type { Condition } from '../kcp/meta.js';
 import { formatRef, type ObjectRef } from '../kcp/paths.js';
-import { bindStep, conditionStep, nonCanonicalSliceWarning } from './next-steps.js';
+import {
+  awaitDefaultSliceStep,
+  bindStep,
+  checkExportStep,
+  checkSliceNameStep,
+  conditionStep,
+  grantReadStep,
+  nonCanonicalSliceWarning,
+  removeSkipAnnotationStep,
+} from './next-steps.js';
 import type {
   Endpoint,
   EndpointPhase,
@@ -101,7 +110,7 @@ function slicePhase(input: RulesInput): Phase {
     return {
       phase: 'Forbidden',
       reason: 'Forbidden',
-      message: `Not allowed to read ${sliceName} (${code}); grant get, list and watch on apiexportendpointslices in ${input.slice.path}.`,
+      message: `Not allowed to read ${sliceName} (${code}); ${grantReadStep(['apiexportendpointslices'], input.slice.path).replace('\n', ' ')}.`,
     };
   }
   if (s.state === 'notFound') {
@@ -109,13 +118,16 @@ function slicePhase(input: RulesInput): Phase {
       return {
         phase: 'ExportMissing',
         reason: 'ExportNotFound',
-        message: `APIExport ${formatRef(input.export)} does not exist and neither does its endpoint slice; check the workspace path and export name (kubectl get apiexports in ${input.export.path}).`,
+        message: `APIExport ${formatRef(input.export)} does not exist and neither does its endpoint slice; ${checkExportStep(input.export)}.`,
       };
     }
+    const isDefault = input.slice.path === input.export.path && input.slice.name === input.export.name;
     const why =
       e.state === 'found' && e.facts.skipsEndpointSlice
-        ? 'the APIExport carries the apiexports.apis.kcp.io/skip-endpointslice annotation, so kcp creates no default slice; create one or remove the annotation'
-        : 'kcp ≥ 0.28 creates one per APIExport with the same name (give it a moment after creating the export); on older kcp create one yourself, or pass the right slice name';
+        ? removeSkipAnnotationStep(input.export)
+        : isDefault
+          ? awaitDefaultSliceStep(formatRef(input.export))
+          : checkSliceNameStep(input.slice);
     return {
       phase: 'SliceMissing',
       reason: 'SliceNotFound',

@@ -124,7 +124,7 @@ describe('explain', () => {
     );
     expect(skipped.text).toContain('     kind: APIExportEndpointSlice');
     expect(custom.code).toBe(4);
-    expect(custom.json.nextSteps[0]).toMatch(/^No slice root:org:provider:nothere: check --slice/);
+    expect(custom.json.nextSteps[0]).toMatch(/^No slice root:org:provider:nothere: check the slice name/);
   });
 
   it('says to check the path and name for ExportMissing', async () => {

@@ -1,4 +1,9 @@
 import {
+  awaitDefaultSliceStep,
+  checkExportStep,
+  checkSliceNameStep,
+  grantReadStep,
+  removeSkipAnnotationStep,
   bindStep as bindFragment,
   canonicalPathStep,
   capitalise,
@@ -12,23 +17,14 @@ import {
   widenPartitionStep,
 } from '../../endpoints/next-steps.js';
 import type { Condition } from '../../kcp/meta.js';
-import { formatRef, type ObjectRef } from '../../kcp/paths.js';
+import type { ObjectRef } from '../../kcp/paths.js';
 import type { ExplainReport, SchemaFinding, VerbCheck } from './types.js';
 
 type Report = Omit<ExplainReport, 'nextSteps'>;
 
-const READ_VERBS = 'get,list,watch';
-
 function rbacStep(resources: string[], path: string, verbs: VerbCheck[] | undefined): string {
   const missing = (verbs ?? []).filter((v) => !v.allowed).map((v) => v.verb);
-  const which =
-    missing.length === 0 ? `get, list and watch` : `${missing.join(' and ')} (and watch, for watch/wait)`;
-  return (
-    `You may not read ${resources.join(' or ')} in ${path}: missing verb(s) ${which}. Ask an admin of ${path} to grant them:\n` +
-    `kubectl ws ${path} && kubectl create clusterrole kcp-endpoints-reader --verb=${READ_VERBS} ` +
-    `--resource=apiexportendpointslices.apis.kcp.io,apiexports.apis.kcp.io && ` +
-    `kubectl create clusterrolebinding kcp-endpoints-reader --clusterrole=kcp-endpoints-reader --user=<you>`
-  );
+  return capitalise(grantReadStep(resources, path, missing));
 }
 
 function bindStep(exp: ObjectRef, consumer?: string): string {
@@ -229,23 +225,15 @@ export function nextSteps(r: Report, refText: string): string[] {
       break;
     case 'SliceMissing':
       if (r.export.skipsEndpointSlice) {
-        steps.push(
-          `The export has the apiexports.apis.kcp.io/skip-endpointslice annotation, so kcp creates no slice: remove it (kubectl ws ${exp.path} && kubectl annotate apiexport ${exp.name} apiexports.apis.kcp.io/skip-endpointslice-) or create a slice:\n${sliceYaml(r.slice.ref, exp)}`,
-        );
+        steps.push(`${capitalise(removeSkipAnnotationStep(exp))}:\n${sliceYaml(r.slice.ref, exp)}`);
       } else if (r.slice.ref.name !== exp.name || r.slice.ref.path !== exp.path) {
-        steps.push(
-          `No slice ${formatRef(r.slice.ref)}: check --slice (kubectl ws ${r.slice.ref.path} && kubectl get apiexportendpointslices), or create it:\n${sliceYaml(r.slice.ref, exp)}`,
-        );
+        steps.push(`${capitalise(checkSliceNameStep(r.slice.ref))}:\n${sliceYaml(r.slice.ref, exp)}`);
       } else {
-        steps.push(
-          `kcp ≥ 0.28 creates the slice a moment after the export (wait: kcp-endpoints wait ${refText}); on older kcp create it yourself:\n${sliceYaml(r.slice.ref, exp)}`,
-        );
+        steps.push(`${awaitDefaultSliceStep(refText)}:\n${sliceYaml(r.slice.ref, exp)}`);
       }
       break;
     case 'ExportMissing':
-      steps.push(
-        `No APIExport ${exp.name} in ${exp.path}: check the path and name (kubectl ws ${exp.path} && kubectl get apiexports), or create the export`,
-      );
+      steps.push(capitalise(checkExportStep(exp)));
       break;
     case 'Forbidden':
       steps.push(rbacStep(['apiexportendpointslices'], r.slice.ref.path, r.slice.verbs));
