@@ -165,14 +165,18 @@ export function checkExportStep(exp: ObjectRef): string {
   return `no APIExport ${exp.name} in ${exp.path}: check the path and name (kubectl ws ${exp.path} && kubectl get apiexports), or create the export`;
 }
 
-/** Grant the read verbs kcp-endpoints needs (`missing` = the verbs a probe found missing, when known). */
-export function grantReadStep(resources: string[], path: string, missing: string[] = []): string {
-  const which =
-    missing.length === 0 ? 'get, list and watch' : `${missing.join(' and ')} (and watch, for watch/wait)`;
+/** The kubectl commands that grant kcp-endpoints' read verbs in a workspace. */
+export function grantReadCommand(path: string): string {
   return (
-    `you may not read ${resources.join(' or ')} in ${path}: missing verb(s) ${which}. Ask an admin of ${path} to grant them:\n` +
     `kubectl ws ${path} && kubectl create clusterrole kcp-endpoints-reader --verb=get,list,watch ` +
     `--resource=apiexportendpointslices.apis.kcp.io,apiexports.apis.kcp.io && ` +
     `kubectl create clusterrolebinding kcp-endpoints-reader --clusterrole=kcp-endpoints-reader --user=<you>`
   );
+}
+
+/** Grant the read verbs kcp-endpoints needs (`missing` = the verbs a probe found missing, when known). */
+export function grantReadStep(resources: string[], path: string, missing: string[] = []): string {
+  const which =
+    missing.length === 0 ? 'get, list and watch' : `${missing.join(' and ')} (and watch, for watch/wait)`;
+  return `you may not read ${resources.join(' or ')} in ${path}: missing verb(s) ${which}. Ask an admin of ${path} to grant them:\n${grantReadCommand(path)}`;
 }

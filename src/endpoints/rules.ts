@@ -7,7 +7,7 @@ import {
   checkExportStep,
   checkSliceNameStep,
   conditionStep,
-  grantReadStep,
+  grantReadCommand,
   nonCanonicalSliceWarning,
   removeSkipAnnotationStep,
 } from './next-steps.js';
@@ -110,7 +110,7 @@ function slicePhase(input: RulesInput): Phase {
     return {
       phase: 'Forbidden',
       reason: 'Forbidden',
-      message: `Not allowed to read ${sliceName} (${code}); ${grantReadStep(['apiexportendpointslices'], input.slice.path).replace('\n', ' ')}.`,
+      message: `Not allowed to read ${sliceName} (${code}); grant get, list and watch on apiexportendpointslices in ${input.slice.path}: ${grantReadCommand(input.slice.path)}.`,
     };
   }
   if (s.state === 'notFound') {
