@@ -4,10 +4,15 @@ import type { ResourceDescriptor } from './resource.js';
 
 /** What a `SelfSubjectAccessReview` asks: may the caller do `verb` on this resource? */
 export interface ResourceAttributes {
+  /** API group, e.g. `apis.kcp.io`. */
   group: string;
+  /** Plural resource, e.g. `apiexports`. */
   resource: string;
+  /** Subresource, e.g. `content`. */
   subresource?: string | undefined;
+  /** Verb, e.g. `list`. */
   verb: string;
+  /** Object name (omit for every object). */
   name?: string | undefined;
 }
 
