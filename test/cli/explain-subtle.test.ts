@@ -364,6 +364,19 @@ describe('explain names the real cause where kcp is subtle', () => {
     expect(r.nextSteps[0]).toContain(`kcp-endpoints nudge ${P}:today-cowboys --slice ${P}:by-name`);
   });
 
+  it('names the trap from the binding side when the binding uses the logical cluster name', async () => {
+    freshWorld();
+    put(P, 'apis.kcp.io', 'v1alpha1', 'apiexportendpointslices', slice('today-cowboys', {}));
+    put('root:org:consumer', 'apis.kcp.io', 'v1alpha1', 'apibindings', binding(LC));
+    const r = await explain('today-cowboys', ['root:org:consumer']);
+    expect(r.resolution?.warningDetails).toEqual([]);
+    expect(r.nextSteps).toHaveLength(1);
+    expect(r.nextSteps[0]).toContain(`The slice names the export by "${P}" while the binding(s) use "${LC}"`);
+    expect(r.nextSteps[0]).toContain(
+      `the slice already uses the canonical path, so re-create the binding(s) with it: bind it from a consumer workspace: kubectl ws <consumer-workspace> && kubectl kcp bind apiexport ${P}:today-cowboys`,
+    );
+  });
+
   it('warns that a Ready slice with a non-canonical path may keep a stale URL', async () => {
     freshWorld();
     put(

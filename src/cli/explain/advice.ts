@@ -117,8 +117,12 @@ function missingUrlSteps(r: Report, refText: string): string[] {
       bindingPaths.length === 0
         ? ''
         : ` while the binding(s) use ${bindingPaths.map((p) => `"${p}"`).join(', ')}`;
+    const fix =
+      offCanonical || canonical === undefined
+        ? canonicalPathStep(slice, canonical ?? bindingPaths[0] ?? '<canonical path>')
+        : `the slice already uses the canonical path, so re-create the binding(s) with it: ${bindFragment(r.export.ref)}`;
     steps.push(
-      `The slice names the export by ${shown}${theirs}; kcp matches bindings to slices by the text of the path, so it never re-checked this slice when the binding appeared: ${canonicalPathStep(slice, canonical ?? bindingPaths[0] ?? '<canonical path>')}; or re-trigger kcp now: ${nudgeCommand(r.export.ref, slice)}`,
+      `The slice names the export by ${shown}${theirs}; kcp matches bindings to slices by the text of the path, so it never re-checked this slice when the binding appeared: ${fix}; or re-trigger kcp now: ${nudgeCommand(r.export.ref, slice)}`,
     );
   }
   if (steps.length === 0) steps.push(`Perhaps kcp has not reacted yet: ${waitStep(refText)}`);
