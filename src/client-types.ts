@@ -2,6 +2,7 @@ import type { AxiosInstance } from 'axios';
 import type { ConnectionOptions } from './config/load-connection.js';
 import type { Observable } from 'rxjs';
 import type { KcpError } from './errors.js';
+import type { NudgeOptions, NudgeResult } from './endpoints/nudge.js';
 import type { EndpointChange, EndpointResolution, ResolveOptions } from './endpoints/types.js';
 import type { ExportRef } from './kcp/paths.js';
 import type { Logger } from './logger.js';
@@ -53,6 +54,13 @@ export interface KcpClient {
   resolveEndpoints(ref: ExportRef, options?: ResolveOptions): Promise<EndpointResolution>;
   /** Endpoint changes as they happen; first emission after the initial sync. */
   watchEndpoints(ref: ExportRef, options?: ResolveOptions): Observable<EndpointChange>;
+  /**
+   * Workaround for kcp's textual path matching: sets the annotation `kcp-endpoints.dev/nudged-at` (the
+   * current time) on the endpoint slice with a merge patch, which makes kcp reconcile the slice again and
+   * pick up (or drop) URLs it missed. Needs `patch` on apiexportendpointslices; the lasting fix is a slice
+   * whose `spec.export.path` is the export's canonical path.
+   */
+  nudgeSlice(ref: ExportRef, options?: NudgeOptions): Promise<NudgeResult>;
   /** Connection lifecycle of the shared watches. */
   readonly status$: Observable<ClientStatus>;
   /** Tears down every shared watch of this client family. */

@@ -1,11 +1,13 @@
 import type { Observable } from 'rxjs';
 import type { ClientOptions, ClientStatus, KcpClient } from './client-types.js';
 import { loadConnection } from './config/load-connection.js';
+import { nudgeOnce, type NudgeOptions, type NudgeResult } from './endpoints/nudge.js';
 import { resolveOnce } from './endpoints/resolve.js';
 import { resolveTarget } from './endpoints/refs.js';
 import type { EndpointChange, EndpointResolution, ResolveOptions } from './endpoints/types.js';
 import { watchResolution } from './endpoints/watch.js';
 import { createTransport, type HttpTransport } from './http/transport.js';
+import type { Transport } from './http/types.js';
 import { APIBINDINGS_V1ALPHA1, type APIBindingV1alpha1 } from './kcp/apibinding.js';
 import { APIEXPORTS_V1ALPHA1, type APIExportV1alpha1 } from './kcp/apiexport.js';
 import { APIEXPORTENDPOINTSLICES, type APIExportEndpointSlice } from './kcp/apiexportendpointslice.js';
@@ -38,6 +40,16 @@ export interface KcpEndpointsClient extends KcpClient {
   readonly apiResourceSchemas: ResourceClient<APIResourceSchema>;
 }
 
+const transports = new WeakMap<KcpClient, Transport>();
+
+/**
+ * The transport behind a client made by {@link createClient} (internal: the CLI's `explain` reads objects the
+ * public resource clients do not cover). Not exported from the package.
+ */
+export function clientTransport(client: KcpClient): Transport | undefined {
+  return transports.get(client);
+}
+
 function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
   const warnIfFallback = (r: EndpointResolution): void => {
     if (r.source !== 'virtualWorkspaces' || r.reason !== 'LegacyFallback') return;
@@ -50,7 +62,7 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
       message: r.message,
     });
   };
-  return {
+  const client: KcpEndpointsClient = {
     workspacePath,
     workspace: (path: string) => makeClient(family, parseWorkspacePath(path)),
     resolveEndpoints(ref: ExportRef, options: ResolveOptions = {}): Promise<EndpointResolution> {
@@ -67,6 +79,10 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
       const target = resolveTarget(ref, workspacePath, options);
       return watchResolution(family.cache, target, { signal: options.signal, onEmit: warnIfFallback });
     },
+    nudgeSlice(ref: ExportRef, options: NudgeOptions = {}): Promise<NudgeResult> {
+      const target = resolveTarget(ref, workspacePath, { slice: options.slice });
+      return nudgeOnce(family.transport, target, { signal: options.signal });
+    },
     get status$(): Observable<ClientStatus> {
       return family.cache.status$;
     },
@@ -79,6 +95,8 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
     apiBindings: createResourceClient(family.transport, APIBINDINGS_V1ALPHA1, workspacePath),
     apiResourceSchemas: createResourceClient(family.transport, APIRESOURCESCHEMAS, workspacePath),
   };
+  transports.set(client, family.transport);
+  return client;
 }
 
 /**

@@ -4,6 +4,8 @@ export type { KcpEndpointsClient } from './client.js';
 export type { ClientOptions, ClientStatus, KcpClient } from './client-types.js';
 export type { ResourceClient } from './resource-client.js';
 export { legacyVirtualWorkspaces } from './endpoints/legacy.js';
+export { NUDGE_ANNOTATION } from './endpoints/nudge.js';
+export type { NudgeOptions, NudgeResult } from './endpoints/nudge.js';
 export { resolveRules } from './endpoints/rules.js';
 export type { ExportFacts, Observation, RulesInput, SliceFacts } from './endpoints/rules.js';
 export type {
@@ -13,8 +15,10 @@ export type {
   EndpointReason,
   EndpointResolution,
   EndpointSource,
+  ResolutionWarning,
   ResolveMode,
   ResolveOptions,
+  WarningCode,
 } from './endpoints/types.js';
 
 // Errors

@@ -256,6 +256,7 @@ function checkPositionals(out: CliArgs, hint: string): void {
     case 'watch':
     case 'wait':
     case 'explain':
+    case 'nudge':
       if (n === 0) {
         throw new UsageError(
           `${command} needs an export reference, e.g. root:org:provider:today-cowboys`,

@@ -1,8 +1,12 @@
 /** The CLI's subcommands. */
-export type CommandName = 'get' | 'watch' | 'wait' | 'explain' | 'demo' | 'completion' | 'help' | 'version';
+export type CommandName =
+  'get' | 'watch' | 'wait' | 'explain' | 'nudge' | 'demo' | 'completion' | 'help' | 'version';
 
 /** Commands that talk to a kcp server. */
-export const SERVER_COMMANDS: readonly CommandName[] = ['get', 'watch', 'wait', 'explain'];
+export const SERVER_COMMANDS: readonly CommandName[] = ['get', 'watch', 'wait', 'explain', 'nudge'];
+
+/** Commands that resolve endpoints (and take `--mode`). */
+const RESOLVE_COMMANDS: readonly CommandName[] = ['get', 'watch', 'wait', 'explain'];
 
 /** Every subcommand, in help order. */
 export const COMMANDS: readonly CommandName[] = [
@@ -10,6 +14,7 @@ export const COMMANDS: readonly CommandName[] = [
   'watch',
   'wait',
   'explain',
+  'nudge',
   'demo',
   'completion',
   'help',
@@ -42,6 +47,7 @@ export const OUTPUTS: Partial<Record<CommandName, readonly string[]>> = {
   watch: ['text', 'ndjson'],
   wait: ['text', 'json', 'yaml', 'urls'],
   explain: ['text', 'json'],
+  nudge: ['text', 'json'],
 };
 
 /** Every flag the CLI knows (`-v` is parsed separately, see the argument parser). */
@@ -108,7 +114,7 @@ export const FLAGS: readonly FlagDef[] = [
     type: 'string',
     value: 'mode',
     help: 'Where URLs come from: auto (slice, then legacy fallback), endpointSlice, virtualWorkspaces (default auto)',
-    commands: SERVER_COMMANDS,
+    commands: RESOLVE_COMMANDS,
     choices: ['auto', 'endpointSlice', 'virtualWorkspaces'],
   },
   {
@@ -124,7 +130,7 @@ export const FLAGS: readonly FlagDef[] = [
     type: 'string',
     value: 'format',
     help: 'Output format (see the command)',
-    commands: ['get', 'watch', 'wait', 'explain'],
+    commands: ['get', 'watch', 'wait', 'explain', 'nudge'],
   },
   {
     name: 'for',

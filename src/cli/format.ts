@@ -21,6 +21,7 @@ export function orderedResolution(r: EndpointResolution): Record<string, unknown
       ...(r.resourceVersions.export === undefined ? {} : { export: r.resourceVersions.export }),
     },
     warnings: [...r.warnings],
+    warningDetails: r.warningDetails.map((w) => ({ code: w.code, message: w.message })),
   };
 }
 
@@ -35,6 +36,7 @@ export function colourPhase(phase: EndpointPhase, style: Style, text: string = p
     case 'Ready':
       return style.green(text);
     case 'AwaitingBinding':
+    case 'Degraded':
     case 'SliceNotReady':
       return style.yellow(text);
     default:

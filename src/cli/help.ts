@@ -56,10 +56,28 @@ const HELP: Record<CommandName, CommandHelp> = {
     summary: 'Say in plain words why the endpoints are what they are, and what to do',
     details:
       'Follows APIResourceSchema → APIExport → APIBinding(s) (in --consumer workspaces) → APIExportEndpointSlice\n' +
-      'and prints what it found and a concrete next step. Exits like get.',
+      '→ Partition → Shards, checks apiexports/content (list, watch) with a SelfSubjectAccessReview, and prints\n' +
+      'what it found and the exact command that fixes the cause: a missing Partition or one whose selector does\n' +
+      'not parse, a binding whose shard is outside the partition or has no virtualWorkspaceURL, a slice that\n' +
+      'names the export by another text than its canonical path, a lingering EndpointURLsReady condition.\n' +
+      'Reads the slice and the export once and resolves from them. Exits like get.',
     examples: [
       'kcp-endpoints explain root:org:provider:today-cowboys',
       'kcp-endpoints explain root:org:provider:today-cowboys --consumer root:org:consumer -o json',
+    ],
+  },
+  nudge: {
+    usage: 'kcp-endpoints nudge <ref> [--slice <slice>] [flags]',
+    summary: 'Make kcp reconcile an endpoint slice again (workaround for stale or missing URLs)',
+    details:
+      'Sets the annotation kcp-endpoints.dev/nudged-at (the current time) on the slice with a merge patch;\n' +
+      'kcp then re-checks the slice and adds or removes URLs it missed. kcp matches bindings to a slice by\n' +
+      'the text of its spec.export.path, so a slice that names the export by another text than its canonical\n' +
+      'path (kcp.io/path) only catches up when the slice changes. The lasting fix is to re-create the slice\n' +
+      'with the canonical path (get and explain say which). Needs patch on apiexportendpointslices.',
+    examples: [
+      'kcp-endpoints nudge root:org:provider:today-cowboys',
+      'kcp-endpoints nudge root:org:provider:today-cowboys --slice root:org:slices:cowboys -o json',
     ],
   },
   demo: {
@@ -91,12 +109,13 @@ const HELP: Record<CommandName, CommandHelp> = {
 
 /** The exit-code table printed by `--help` (and documented in the README). */
 export const EXIT_CODES_HELP = `Exit codes:
-  0    ok (get, wait, explain: at least one URL)
+  0    ok (get, wait, explain: at least one URL, also when Degraded, with a warning on stderr;
+       nudge: the slice was annotated)
   1    failure (network, server, kubeconfig)
   2    usage error (unknown flag, missing argument)
   3    resolved, but no URLs
-  4    APIExport or endpoint slice not found (and no URL)
-  5    unauthorised or forbidden
+  4    APIExport or endpoint slice not found (and no URL; nudge: no such slice)
+  5    unauthorised or forbidden (nudge: the missing verb is named)
   124  wait timed out
   130  interrupted (Ctrl-C while waiting)`;
 

@@ -16,6 +16,8 @@ async function loadCommand(args: CliArgs): Promise<CommandRunner> {
       return (await import('./commands/wait.js')).runWait;
     case 'explain':
       return (await import('./commands/explain.js')).runExplain;
+    case 'nudge':
+      return (await import('./commands/nudge.js')).runNudge;
     case 'demo':
       return (await import('./commands/demo.js')).runDemo;
     case 'completion':

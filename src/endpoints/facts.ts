@@ -1,5 +1,6 @@
 import { readVirtualWorkspaces, skipsDefaultEndpointSlice, type APIExport } from '../kcp/apiexport.js';
 import { readSliceEndpoints, type APIExportEndpointSlice } from '../kcp/apiexportendpointslice.js';
+import { pathOf } from '../kcp/decode.js';
 import type { InvalidEndpoint } from '../kcp/endpoint.js';
 import type { ExportFacts, SliceFacts } from './rules.js';
 
@@ -16,6 +17,7 @@ export function sliceFacts(slice: APIExportEndpointSlice): SliceFacts {
     endpoints,
     invalid: describeInvalid(`APIExportEndpointSlice ${slice.metadata.name} status.endpoints`, invalid),
     partition: slice.spec.partition === '' ? undefined : slice.spec.partition,
+    exportPath: slice.spec.export.path ?? '',
   };
 }
 
@@ -27,5 +29,6 @@ export function exportFacts(exp: APIExport): ExportFacts {
     virtualWorkspaces: endpoints,
     invalid: describeInvalid(`APIExport ${exp.metadata.name} status.virtualWorkspaces`, invalid),
     skipsEndpointSlice: skipsDefaultEndpointSlice(exp),
+    canonicalPath: pathOf(exp),
   };
 }

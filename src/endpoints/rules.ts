@@ -1,11 +1,23 @@
+import { conditionsNotTrue } from '../kcp/conditions.js';
 import type { Condition } from '../kcp/meta.js';
 import { formatRef, type ObjectRef } from '../kcp/paths.js';
+import {
+  awaitDefaultSliceStep,
+  bindStep,
+  checkExportStep,
+  checkSliceNameStep,
+  conditionStep,
+  grantReadCommand,
+  nonCanonicalSliceWarning,
+  removeSkipAnnotationStep,
+} from './next-steps.js';
 import type {
   Endpoint,
   EndpointPhase,
   EndpointReason,
   EndpointResolution,
   EndpointSource,
+  ResolutionWarning,
   ResolveMode,
 } from './types.js';
 
@@ -25,6 +37,11 @@ export interface SliceFacts {
   invalid: string[];
   /** `spec.partition`, when set. */
   partition?: string | undefined;
+  /**
+   * `spec.export.path` as written (`''` when empty or absent), compared with the export's canonical path to
+   * detect a non-canonical reference. Omit to skip that check.
+   */
+  exportPath?: string | undefined;
 }
 
 /** The facts the rules need from an APIExport. */
@@ -36,6 +53,8 @@ export interface ExportFacts {
   invalid: string[];
   /** The export carries the `apiexports.apis.kcp.io/skip-endpointslice` annotation. */
   skipsEndpointSlice: boolean;
+  /** The export's canonical workspace path (its `kcp.io/path` annotation), when set. */
+  canonicalPath?: string | undefined;
 }
 
 /** Input of {@link resolveRules}. */
@@ -51,36 +70,29 @@ function sortedUnique(urls: Iterable<string>): string[] {
   return [...new Set(urls)].sort();
 }
 
-function bindHint(exp: ObjectRef): string {
-  return `bind it from a consumer workspace: kubectl kcp bind apiexport ${formatRef(exp)}`;
-}
-
-function falseConditions(conditions: Condition[]): Condition[] {
-  return conditions.filter((c) => c.status !== 'True');
-}
-
 function describeCondition(c: Condition): string {
   const why = [c.reason, c.message].filter((s) => s !== undefined && s !== '').join(': ');
   return `${c.type} is ${c.status}${why === '' ? '' : ` (${why})`}`;
 }
 
-function nextStepForCondition(
-  c: Condition | undefined,
-  input: RulesInput,
-  partition: string | undefined,
-): string {
-  switch (c?.reason) {
-    case 'APIExportNotFound':
-      return `create APIExport ${formatRef(input.export)} or fix the slice's spec.export`;
-    case 'PartitionInvalidReference':
-      return partition === undefined
-        ? "fix the slice's spec.partition"
-        : `create Partition "${partition}" in workspace ${input.slice.path} (partitions must live next to the slice) or fix spec.partition`;
-    case 'InternalError':
-      return 'kcp hit an internal error and will retry; check the kcp logs if it persists';
-    default:
-      return `inspect the slice: kubectl get apiexportendpointslice ${input.slice.name} -o yaml (in ${input.slice.path})`;
-  }
+/** kcp's reasons that `Degraded` carries as its own reason. */
+const DEGRADED_REASONS: ReadonlySet<string> = new Set([
+  'APIExportNotFound',
+  'PartitionInvalidReference',
+  'InternalError',
+  'ErrorGeneratingURLs',
+]);
+
+function degradedReason(c: Condition | undefined): EndpointReason {
+  const r = c?.reason;
+  return r !== undefined && DEGRADED_REASONS.has(r) ? (r as EndpointReason) : 'SliceConditionFalse';
+}
+
+/** The steps for every condition that is not True, in kcp's order, without repeats. */
+function conditionSteps(facts: SliceFacts, input: RulesInput): string {
+  const ctx = { export: input.export, slice: input.slice, partition: facts.partition };
+  const steps = facts.conditions.flatMap((c, i) => (c.status === 'True' ? [] : [conditionStep(c, i, ctx)]));
+  return [...new Set(steps)].join('; ');
 }
 
 interface Phase {
@@ -98,7 +110,7 @@ function slicePhase(input: RulesInput): Phase {
     return {
       phase: 'Forbidden',
       reason: 'Forbidden',
-      message: `Not allowed to read ${sliceName} (${code}); grant get, list and watch on apiexportendpointslices in ${input.slice.path}.`,
+      message: `Not allowed to read ${sliceName} (${code}); grant get, list and watch on apiexportendpointslices in ${input.slice.path}: ${grantReadCommand(input.slice.path)}.`,
     };
   }
   if (s.state === 'notFound') {
@@ -106,13 +118,16 @@ function slicePhase(input: RulesInput): Phase {
       return {
         phase: 'ExportMissing',
         reason: 'ExportNotFound',
-        message: `APIExport ${formatRef(input.export)} does not exist and neither does its endpoint slice; check the workspace path and export name (kubectl get apiexports in ${input.export.path}).`,
+        message: `APIExport ${formatRef(input.export)} does not exist and neither does its endpoint slice; ${checkExportStep(input.export)}.`,
       };
     }
+    const isDefault = input.slice.path === input.export.path && input.slice.name === input.export.name;
     const why =
       e.state === 'found' && e.facts.skipsEndpointSlice
-        ? 'the APIExport carries the apiexports.apis.kcp.io/skip-endpointslice annotation, so kcp creates no default slice; create one or remove the annotation'
-        : 'kcp ≥ 0.28 creates one per APIExport with the same name (give it a moment after creating the export); on older kcp create one yourself, or pass the right slice name';
+        ? removeSkipAnnotationStep(input.export)
+        : isDefault
+          ? awaitDefaultSliceStep(formatRef(input.export))
+          : checkSliceNameStep(input.slice);
     return {
       phase: 'SliceMissing',
       reason: 'SliceNotFound',
@@ -120,28 +135,47 @@ function slicePhase(input: RulesInput): Phase {
     };
   }
   const facts = s.facts;
-  const notTrue = falseConditions(facts.conditions);
+  const notTrue = conditionsNotTrue(facts.conditions);
+  const n = sortedUnique(facts.endpoints.map((x) => x.url)).length;
+  const urls = `${n} URL${n === 1 ? '' : 's'}`;
   if (notTrue.length > 0) {
-    const first = notTrue[0];
+    const conditions = notTrue.map(describeCondition).join('; ');
+    if (n > 0) {
+      return {
+        phase: 'Degraded',
+        reason: degradedReason(notTrue[0]),
+        message: `${sliceName} still lists ${urls} and they still serve, but kcp adds or removes none until the condition is fixed (${conditions}); ${conditionSteps(facts, input)}.`,
+      };
+    }
     return {
       phase: 'SliceNotReady',
       reason: 'SliceConditionFalse',
-      message: `${sliceName} is not ready: ${notTrue.map(describeCondition).join('; ')}; ${nextStepForCondition(first, input, facts.partition)}.`,
+      message: `${sliceName} is not ready: ${conditions}; ${conditionSteps(facts, input)}.`,
     };
   }
-  if (facts.endpoints.length > 0) {
-    const n = sortedUnique(facts.endpoints.map((x) => x.url)).length;
+  if (n > 0) {
     return {
       phase: 'Ready',
       reason: 'SliceHasEndpoints',
-      message: `${sliceName} lists ${n} endpoint${n === 1 ? '' : 's'} (one per shard that hosts a binding).`,
+      message: `${sliceName} lists ${urls}, one per shard virtual workspace kcp published for the export (kcp adds a shard's URL with the first APIBinding on that shard and removes it after the last; a shard that left the slice's partition keeps its URL while it still hosts bindings).`,
     };
   }
   return {
     phase: 'AwaitingBinding',
     reason: 'NoBindingYet',
-    message: `${sliceName} is valid but lists no URL yet because no APIBinding references the export (kcp adds a shard's URL with its first binding); ${bindHint(input.export)}.`,
+    message: `${sliceName} is valid but lists no URL yet: kcp adds a shard's URL once an APIBinding to the export exists on that shard, and none has been seen yet (or kcp has not reacted yet); ${bindStep(input.export)}.`,
   };
+}
+
+/** The textual-path trap: the slice names the export by other text than the export's `kcp.io/path`. */
+function nonCanonicalWarning(input: RulesInput): string | undefined {
+  const s = input.sliceObservation;
+  const e = input.exportObservation;
+  if (s.state !== 'found' || e.state !== 'found') return undefined;
+  const canonical = e.facts.canonicalPath;
+  const path = s.facts.exportPath;
+  if (canonical === undefined || path === undefined || path === canonical) return undefined;
+  return nonCanonicalSliceWarning(input.export, input.slice, path, canonical);
 }
 
 function legacyOf(input: RulesInput): Endpoint[] {
@@ -150,19 +184,27 @@ function legacyOf(input: RulesInput): Endpoint[] {
 
 /**
  * The resolution rules of the README's phase table, as one pure function: given what was observed about the
- * endpoint slice and the APIExport, and the mode, say which URLs to use, where they came from, and why.
+ * endpoint slice and the APIExport, and the mode, say which URLs to use, where they came from, and why. URLs
+ * follow what kcp publishes: a slice that lists URLs while a condition is not True is `Degraded` and its URLs
+ * are kept (kcp clears them itself when the export or the Partition is missing).
  */
 export function resolveRules(input: RulesInput): EndpointResolution {
   const phase = slicePhase(input);
-  const warnings: string[] = [];
+  const details: ResolutionWarning[] = [];
   const s = input.sliceObservation;
   const e = input.exportObservation;
-  if (s.state === 'found') warnings.push(...s.facts.invalid);
-  if (e.state === 'found') warnings.push(...e.facts.invalid);
+  const nonCanonical = nonCanonicalWarning(input);
+  if (nonCanonical !== undefined) details.push({ code: 'SliceReferenceNotCanonical', message: nonCanonical });
+  if (s.state === 'found')
+    details.push(...s.facts.invalid.map((m) => ({ code: 'InvalidEndpoint' as const, message: m })));
+  if (e.state === 'found') {
+    details.push(...e.facts.invalid.map((m) => ({ code: 'InvalidLegacyEndpoint' as const, message: m })));
+  }
   if (e.state === 'forbidden' && input.mode !== 'endpointSlice') {
-    warnings.push(
-      `Not allowed to read APIExport ${formatRef(input.export)} (${e.status}); the legacy fallback is unavailable.`,
-    );
+    details.push({
+      code: 'ExportUnreadable',
+      message: `Not allowed to read APIExport ${formatRef(input.export)} (${e.status}); the legacy fallback is unavailable.`,
+    });
   }
 
   let source: EndpointSource = 'none';
@@ -187,7 +229,8 @@ export function resolveRules(input: RulesInput): EndpointResolution {
       reason = 'NoLegacyUrls';
       message = `APIExport.status.virtualWorkspaces is empty: kcp ≥ 0.28 fills it only with the EnableDeprecatedAPIExportVirtualWorkspacesUrls feature gate; use mode "auto" or "endpointSlice".`;
     }
-  } else if (phase.phase === 'Ready' && s.state === 'found') {
+  } else if ((phase.phase === 'Ready' || phase.phase === 'Degraded') && s.state === 'found') {
+    // URLs follow what kcp publishes, whatever the conditions say (kcp freezes the list while one is False).
     source = 'endpointSlice';
     endpoints = s.facts.endpoints;
   } else if (input.mode === 'auto' && phase.phase !== 'ExportMissing' && legacy.length > 0) {
@@ -219,6 +262,7 @@ export function resolveRules(input: RulesInput): EndpointResolution {
         ? { export: e.facts.resourceVersion }
         : {}),
     },
-    warnings,
+    warnings: details.map((w) => w.message),
+    warningDetails: details,
   };
 }

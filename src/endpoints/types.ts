@@ -6,14 +6,20 @@ export type EndpointSource = 'endpointSlice' | 'virtualWorkspaces' | 'none';
 
 /** The endpoint-slice lifecycle phase (see the README's phase table). Orthogonal to {@link EndpointSource}. */
 export type EndpointPhase =
-  'Ready' | 'AwaitingBinding' | 'SliceNotReady' | 'SliceMissing' | 'ExportMissing' | 'Forbidden';
+  'Ready' | 'AwaitingBinding' | 'Degraded' | 'SliceNotReady' | 'SliceMissing' | 'ExportMissing' | 'Forbidden';
 
 /**
  * Stable reason codes. `SliceConditionFalse` is refined by kcp's own condition reason in `message`
- * and `sliceConditions`.
+ * and `sliceConditions`. Phase `Degraded` carries kcp's reason of the first condition that is not True
+ * (`APIExportNotFound`, `PartitionInvalidReference`, `InternalError`, `ErrorGeneratingURLs`), or
+ * `SliceConditionFalse` when kcp gave none or an unknown one.
  */
 export type EndpointReason =
   | 'SliceHasEndpoints'
+  | 'APIExportNotFound'
+  | 'PartitionInvalidReference'
+  | 'InternalError'
+  | 'ErrorGeneratingURLs'
   | 'NoBindingYet'
   | 'LegacyFallback'
   | 'SliceConditionFalse'
@@ -22,6 +28,25 @@ export type EndpointReason =
   | 'Forbidden'
   | 'LegacyOnly'
   | 'NoLegacyUrls';
+
+/**
+ * Stable codes of {@link ResolutionWarning}s:
+ * - `SliceReferenceNotCanonical`: the slice's `spec.export.path` is not the export's canonical path
+ *   (`kcp.io/path`), so kcp may not notice bindings for it (URLs missing or stale);
+ * - `InvalidEndpoint`: an entry of the slice's `status.endpoints` was skipped;
+ * - `InvalidLegacyEndpoint`: an entry of the export's `status.virtualWorkspaces` was skipped;
+ * - `ExportUnreadable`: the APIExport could not be read (401/403), so the legacy fallback is unavailable.
+ */
+export type WarningCode =
+  'SliceReferenceNotCanonical' | 'InvalidEndpoint' | 'InvalidLegacyEndpoint' | 'ExportUnreadable';
+
+/** A problem that did not stop resolution: a stable code and a sentence saying what to do. */
+export interface ResolutionWarning {
+  /** Stable machine code. */
+  code: WarningCode;
+  /** The same sentence as in `warnings`. */
+  message: string;
+}
 
 /** How to pick the source of URLs. */
 export type ResolveMode = 'auto' | 'endpointSlice' | 'virtualWorkspaces';
@@ -56,8 +81,10 @@ export interface EndpointResolution {
   sliceConditions: Condition[];
   /** resourceVersions of the objects read. */
   resourceVersions: { slice?: string | undefined; export?: string | undefined };
-  /** Problems that did not stop resolution (invalid endpoint URLs, decode errors), in plain words. */
+  /** Problems that did not stop resolution (invalid endpoint URLs, a non-canonical slice reference), in plain words. */
   warnings: string[];
+  /** The same problems as `warnings`, in the same order, each with a stable {@link WarningCode}. */
+  warningDetails: ResolutionWarning[];
 }
 
 /** One emission of `watchEndpoints`. */

@@ -13,6 +13,7 @@ const report: Omit<ExplainReport, 'nextSteps'> = {
     ref: exp,
     state: 'found',
     resourceSchemas: [],
+    resources: [],
     conditions: [],
     virtualWorkspaceUrls: [],
     skipsEndpointSlice: false,
@@ -20,6 +21,8 @@ const report: Omit<ExplainReport, 'nextSteps'> = {
   schemas: [],
   consumers: [],
   slice: { ref: exp, state: 'found', conditions: [], endpoints: [] },
+  shards: { state: 'skipped', shards: [] },
+  access: { state: 'skipped', verbs: [] },
   resolution,
 };
 const plain = styleFor(new MemoryStream(false), {});
@@ -36,6 +39,7 @@ describe('explain advice', () => {
             bindings: [
               {
                 name: 'x',
+                exportPath: 'root:p',
                 phase: 'Binding',
                 deleting: false,
                 conditionsNotTrue: [
@@ -55,7 +59,7 @@ describe('explain advice', () => {
     );
     expect(steps).toEqual([
       'APIBinding x in root:c is Binding: APIExportValid is False (no identity yet)',
-      'A binding exists in root:c but the slice lists no URL yet: kcp adds it within seconds; wait for it: kcp-endpoints wait root:p:x --timeout 2m',
+      'A binding exists in root:c but the slice lists no URL. Perhaps kcp has not reacted yet: kcp adds it within seconds; wait for it: kcp-endpoints wait root:p:x --timeout 2m',
     ]);
   });
 
@@ -76,7 +80,7 @@ describe('explain advice', () => {
       /^APIResourceSchema v1\.widgets\.g\.dev named by the export does not exist in root:p: create it/,
     );
     expect(steps[1]).toBe(
-      'Condition EndpointURLsReady is False (ErrorGeneratingURLs): inspect it with kubectl ws root:p && kubectl get apiexportendpointslice x -o yaml',
+      `EndpointURLsReady is a deprecated condition that kcp ≤ 0.26 wrote and later versions never remove; while it is not True kcp adds and removes no URL: remove it with kubectl ws root:p && kubectl patch apiexportendpointslice x --subresource=status --type=json -p '[{"op":"test","path":"/status/conditions/0/type","value":"EndpointURLsReady"},{"op":"remove","path":"/status/conditions/0"}]'`,
     );
   });
 
@@ -119,12 +123,16 @@ describe('explain advice', () => {
           {
             workspace: 'root:d',
             state: 'found',
-            bindings: [{ name: 'x', phase: 'Bound', deleting: true, conditionsNotTrue: [] }],
+            bindings: [
+              { name: 'x', exportPath: 'root:p', phase: 'Bound', deleting: true, conditionsNotTrue: [] },
+            ],
           },
           {
             workspace: 'root:e',
             state: 'found',
-            bindings: [{ name: 'y', phase: '', deleting: false, conditionsNotTrue: [] }],
+            bindings: [
+              { name: 'y', exportPath: 'root:p', phase: '', deleting: false, conditionsNotTrue: [] },
+            ],
           },
         ],
         resolution: { ...resolution, warnings: ['bad URL skipped'] },

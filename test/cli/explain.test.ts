@@ -51,6 +51,8 @@ describe('explain', () => {
       'schemas',
       'consumers',
       'slice',
+      'shards',
+      'access',
       'resolution',
       'nextSteps',
     ]);
@@ -58,7 +60,15 @@ describe('explain', () => {
       {
         workspace: 'root:org:consumer-a',
         state: 'found',
-        bindings: [{ name: 'ready', phase: 'Bound', deleting: false, conditionsNotTrue: [] }],
+        bindings: [
+          {
+            name: 'ready',
+            exportPath: 'root:org:provider',
+            phase: 'Bound',
+            deleting: false,
+            conditionsNotTrue: [],
+          },
+        ],
       },
       { workspace: 'root:org:empty', state: 'found', bindings: [] },
     ]);
@@ -73,12 +83,12 @@ describe('explain', () => {
     ]);
     expect(none.code).toBe(3);
     expect(none.json.nextSteps).toEqual([
-      'Bind the export from a consumer workspace: kubectl ws <consumer-workspace> && kubectl kcp bind apiexport root:org:provider:awaiting',
+      'Bind it from a consumer workspace: kubectl ws <consumer-workspace> && kubectl kcp bind apiexport root:org:provider:awaiting',
       'To check existing bindings, run: kcp-endpoints explain root:org:provider:awaiting --consumer <consumer-workspace>',
     ]);
     expect(none.text).toContain('APIBindings\n  - not checked (pass --consumer <workspace>)');
     expect(some.json.nextSteps).toEqual([
-      'Bind the export from a consumer workspace: kubectl ws root:org:empty && kubectl kcp bind apiexport root:org:provider:awaiting',
+      'Bind it from a consumer workspace: kubectl ws root:org:empty && kubectl kcp bind apiexport root:org:provider:awaiting',
     ]);
   });
 
@@ -87,7 +97,7 @@ describe('explain', () => {
     expect(r.code).toBe(3);
     expect(r.text).toContain('PartitionValid=False(PartitionInvalidReference); 0 endpoints; partition nope');
     expect(r.json.nextSteps[0]).toContain(
-      'Partition "nope" is missing or invalid: create it next to the slice (kubectl ws root:org:provider',
+      'Create Partition "nope" in workspace root:org:provider (partitions must live next to the slice): kubectl ws root:org:provider && kubectl apply -f partition.yaml',
     );
   });
 
@@ -96,7 +106,7 @@ describe('explain', () => {
     expect(r.code).toBe(3);
     expect(r.json.resolution.phase).toBe('SliceNotReady');
     expect(r.json.nextSteps[0]).toMatch(
-      /^The slice points at an APIExport that does not exist: create root:org:provider:gone/,
+      /^Create APIExport root:org:provider:gone, or re-create the slice with the right spec\.export \(the field is immutable\)/,
     );
     expect(r.text).toContain('APIExport root:org:provider:gone\n  ✗ not found');
     expect(r.text).toContain('- not checked (no export)');
@@ -114,7 +124,7 @@ describe('explain', () => {
     );
     expect(skipped.text).toContain('     kind: APIExportEndpointSlice');
     expect(custom.code).toBe(4);
-    expect(custom.json.nextSteps[0]).toMatch(/^No slice root:org:provider:nothere: check --slice/);
+    expect(custom.json.nextSteps[0]).toMatch(/^No slice root:org:provider:nothere: check the slice name/);
   });
 
   it('says to check the path and name for ExportMissing', async () => {

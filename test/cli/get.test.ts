@@ -20,7 +20,7 @@ describe('get', () => {
     expect(lines[1]).toMatch(
       /^http:\/\/127\.0\.0\.1:\d+\/services\/apiexport\/\w+\/ready\s+endpointSlice\s+Ready\s+SliceHasEndpoints$/,
     );
-    expect(lines[3]).toContain('lists 1 endpoint');
+    expect(lines[3]).toContain('lists 1 URL');
     expect(r.stdout).not.toContain(ESC);
     expect(r.stderr).toBe('');
   });
@@ -48,6 +48,7 @@ describe('get', () => {
       'sliceConditions',
       'resourceVersions',
       'warnings',
+      'warningDetails',
     ]);
     expect(v).toMatchObject({ export: { path: P, name: 'ready' }, phase: 'Ready', source: 'endpointSlice' });
     expect(v.urls).toHaveLength(1);

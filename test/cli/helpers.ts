@@ -184,4 +184,5 @@ export const AWAITING: EndpointResolution = {
   sliceConditions: [],
   resourceVersions: {},
   warnings: [],
+  warningDetails: [],
 };

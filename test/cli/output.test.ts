@@ -22,6 +22,7 @@ const resolution: EndpointResolution = {
   sliceConditions: [],
   resourceVersions: { export: '3' },
   warnings: ['endpoint 1 is not a URL'],
+  warningDetails: [{ code: 'InvalidEndpoint', message: 'endpoint 1 is not a URL' }],
 };
 
 afterEach(() => {
@@ -33,7 +34,7 @@ describe('help, version and completion', () => {
     const [none, help] = await Promise.all([runInProcess([]), runInProcess(['help'])]);
     expect(none.code).toBe(0);
     expect(none.stdout).toBe(help.stdout);
-    for (const c of ['get', 'watch', 'wait', 'explain', 'demo', 'completion']) {
+    for (const c of ['get', 'watch', 'wait', 'explain', 'nudge', 'demo', 'completion']) {
       expect(none.stdout).toMatch(new RegExp(`^  ${c} +\\S`, 'm'));
     }
     expect(none.stdout).toContain('--kubeconfig <file>');
@@ -66,12 +67,22 @@ describe('help, version and completion', () => {
   });
 
   it.each([
-    ['bash', ['complete -F _kcp_endpoints kcp-endpoints', '--for', 'text json yaml urls', 'ndjson']],
+    [
+      'bash',
+      [
+        'complete -F _kcp_endpoints kcp-endpoints',
+        '--for',
+        'text json yaml urls',
+        'ndjson',
+        'nudge) flags="--kubeconfig',
+      ],
+    ],
     ['zsh', ['#compdef kcp-endpoints', "'*--consumer[", ':format:(text ndjson)', '_files']],
     [
       'fish',
       [
         'complete -c kcp-endpoints -n __fish_use_subcommand -a demo',
+        "complete -c kcp-endpoints -n '__fish_seen_subcommand_from nudge' -l slice -r",
         '-l output -s o',
         "-a 'auto endpointSlice virtualWorkspaces'",
       ],

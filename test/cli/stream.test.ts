@@ -60,6 +60,7 @@ describe('watch', () => {
       'sliceConditions',
       'resourceVersions',
       'warnings',
+      'warningDetails',
       'added',
       'removed',
     ]);

@@ -145,7 +145,7 @@ export async function runDemo(args: CliArgs, io: CliIo): Promise<number> {
     await step(
       3,
       `Bind it from ${CONSUMER_B} (shard beta)`,
-      'A binding on a second shard adds a second URL: one URL per shard that hosts a binding.',
+      "A binding on a second shard adds a second URL: each URL is one shard's virtual workspace, added with the first binding on that shard.",
       () => sim.bind(CONSUMER_B, REF),
       (c) => c.urls.length === 2,
       'the second URL',

@@ -17,10 +17,14 @@ export function resolveOptions(args: CliArgs, signal?: AbortSignal): ResolveOpti
 
 /**
  * Prints a resolution in `args.output` and returns the exit code. With `-o urls` and no URL, stdout stays empty
- * and the message goes to stderr; warnings go to stderr for every machine format.
+ * and the message goes to stderr, as do the warnings. A `Degraded` resolution (URLs listed while a slice
+ * condition is not True) exits 0 with a warning on stderr in every format.
  */
 export async function printResolution(r: EndpointResolution, args: CliArgs, io: CliIo): Promise<number> {
   io.stdout.write(await formatResolution(r, args.output, styleFor(io.stdout, io.env)));
+  if (r.phase === 'Degraded' && r.urls.length > 0) {
+    writeLine(io.stderr, `warning: ${r.phase} (${r.reason}): ${r.message}`);
+  }
   if (args.output === 'urls') {
     if (r.urls.length === 0) writeLine(io.stderr, `${r.phase} (${r.reason}): ${r.message}`);
     for (const w of r.warnings) writeLine(io.stderr, `warning: ${w}`);

@@ -1,25 +1,34 @@
+import {
+  awaitDefaultSliceStep,
+  checkExportStep,
+  checkSliceNameStep,
+  grantReadStep,
+  removeSkipAnnotationStep,
+  bindStep as bindFragment,
+  canonicalPathStep,
+  capitalise,
+  conditionStep as conditionFragment,
+  createPartitionStep,
+  fixPartitionSelectorStep,
+  grantContentStep,
+  nudgeCommand,
+  shardUrlStep,
+  waitStep,
+  widenPartitionStep,
+} from '../../endpoints/next-steps.js';
 import type { Condition } from '../../kcp/meta.js';
-import { formatRef, type ObjectRef } from '../../kcp/paths.js';
+import type { ObjectRef } from '../../kcp/paths.js';
 import type { ExplainReport, SchemaFinding, VerbCheck } from './types.js';
 
 type Report = Omit<ExplainReport, 'nextSteps'>;
 
-const READ_VERBS = 'get,list,watch';
-
 function rbacStep(resources: string[], path: string, verbs: VerbCheck[] | undefined): string {
   const missing = (verbs ?? []).filter((v) => !v.allowed).map((v) => v.verb);
-  const which =
-    missing.length === 0 ? `get, list and watch` : `${missing.join(' and ')} (and watch, for watch/wait)`;
-  return (
-    `You may not read ${resources.join(' or ')} in ${path}: missing verb(s) ${which}. Ask an admin of ${path} to grant them:\n` +
-    `kubectl ws ${path} && kubectl create clusterrole kcp-endpoints-reader --verb=${READ_VERBS} ` +
-    `--resource=apiexportendpointslices.apis.kcp.io,apiexports.apis.kcp.io && ` +
-    `kubectl create clusterrolebinding kcp-endpoints-reader --clusterrole=kcp-endpoints-reader --user=<you>`
-  );
+  return capitalise(grantReadStep(resources, path, missing));
 }
 
-function bindStep(exp: ObjectRef, consumer = '<consumer-workspace>'): string {
-  return `Bind the export from a consumer workspace: kubectl ws ${consumer} && kubectl kcp bind apiexport ${formatRef(exp)}`;
+function bindStep(exp: ObjectRef, consumer?: string): string {
+  return capitalise(bindFragment(exp, consumer));
 }
 
 function sliceYaml(slice: ObjectRef, exp: ObjectRef): string {
@@ -55,18 +64,69 @@ function usageExample(url: string, schemas: SchemaFinding[]): string {
   return `Point your controller at the URL(s); e.g. list across all consumers: kubectl get --raw '${url}/clusters/*/${api}' (with the provider's credentials)`;
 }
 
-function conditionStep(c: Condition, r: Report): string {
+/** The step for one slice condition; the Partition read (when any) tells missing from an invalid selector. */
+function conditionStep(c: Condition, index: number, r: Report): string {
   const slice = r.slice.ref;
-  switch (c.reason) {
-    case 'APIExportNotFound':
-      return `The slice points at an APIExport that does not exist: create ${formatRef(r.export.ref)}, or fix spec.export of the slice (kubectl ws ${slice.path} && kubectl edit apiexportendpointslice ${slice.name})`;
-    case 'PartitionInvalidReference':
-      return r.slice.partition === undefined
-        ? `Fix spec.partition of the slice (kubectl ws ${slice.path} && kubectl edit apiexportendpointslice ${slice.name})`
-        : `Partition "${r.slice.partition}" is missing or invalid: create it next to the slice (kubectl ws ${slice.path} && kubectl create -f partition.yaml with kind Partition, name ${r.slice.partition}), or remove spec.partition from the slice`;
-    default:
-      return `Condition ${c.type} is ${c.status}${c.reason === undefined ? '' : ` (${c.reason})`}: inspect it with kubectl ws ${slice.path} && kubectl get apiexportendpointslice ${slice.name} -o yaml`;
+  const partition = r.slice.partition;
+  if (c.reason === 'PartitionInvalidReference' && partition !== undefined && r.partition !== undefined) {
+    if (r.partition.state === 'notFound') return capitalise(createPartitionStep(partition, slice));
+    if (r.partition.state === 'found') {
+      const selector = r.partition.selector === undefined ? '' : ` (its selector: ${r.partition.selector})`;
+      return capitalise(
+        `Partition "${partition}" exists${selector} but kcp cannot use it: ${fixPartitionSelectorStep(partition, slice, c.message ?? '')}`,
+      );
+    }
   }
+  const step = conditionFragment(c, index, { export: r.export.ref, slice, partition });
+  return c.type === 'EndpointURLsReady' || c.reason !== undefined
+    ? capitalise(step)
+    : `Condition ${c.type} is ${c.status}: ${step}`;
+}
+
+/** Why a slice with all conditions True lists no URL although a binding exists, most certain cause first. */
+function missingUrlSteps(r: Report, refText: string): string[] {
+  const steps: string[] = [];
+  const slice = r.slice.ref;
+  const shards = r.shards.state === 'found' ? r.shards.shards : [];
+  const out = shards.filter((s) => !s.inPartition).map((s) => s.name);
+  const inside = shards.filter((s) => s.inPartition);
+  if (out.length > 0) {
+    const selector = r.slice.shardSelector ?? '';
+    const why =
+      inside.length === 0
+        ? `no shard matches the slice's shard selector "${selector}", so kcp publishes no URL for any binding`
+        : `the slice's shard selector "${selector}" leaves out shard(s) ${out.join(', ')}; a binding on one of them gets no URL`;
+    steps.push(`${capitalise(why)}: ${widenPartitionStep(r.slice.partition, slice, out)}`);
+  }
+  for (const s of inside.filter((x) => x.virtualWorkspaceURL === undefined)) {
+    steps.push(`Shard ${s.name} has no spec.virtualWorkspaceURL: ${shardUrlStep(s.name)}`);
+  }
+  const canonical = r.export.canonicalPath;
+  const slicePath = r.slice.exportPath;
+  const bindingPaths = [
+    ...new Set(
+      r.consumers
+        .flatMap((c) => c.bindings.map((b) => b.exportPath))
+        .filter((p) => p !== '' && p !== slicePath),
+    ),
+  ];
+  const offCanonical = canonical !== undefined && slicePath !== undefined && slicePath !== canonical;
+  if (slicePath !== undefined && (offCanonical || bindingPaths.length > 0)) {
+    const shown = slicePath === '' ? 'an empty path' : `"${slicePath}"`;
+    const theirs =
+      bindingPaths.length === 0
+        ? ''
+        : ` while the binding(s) use ${bindingPaths.map((p) => `"${p}"`).join(', ')}`;
+    const fix =
+      offCanonical || canonical === undefined
+        ? canonicalPathStep(slice, canonical ?? bindingPaths[0] ?? '<canonical path>')
+        : `the slice already uses the canonical path, so re-create the binding(s) with it: ${bindFragment(r.export.ref)}`;
+    steps.push(
+      `The slice names the export by ${shown}${theirs}; kcp matches bindings to slices by the text of the path, so it never re-checked this slice when the binding appeared: ${fix}; or re-trigger kcp now: ${nudgeCommand(r.export.ref, slice)}`,
+    );
+  }
+  if (steps.length === 0) steps.push(`Perhaps kcp has not reacted yet: ${waitStep(refText)}`);
+  return steps;
 }
 
 function schemaSteps(r: Report): string[] {
@@ -138,7 +198,10 @@ export function nextSteps(r: Report, refText: string): string[] {
       if (bound.length > 0) {
         steps.push(...bindingSteps(r));
         steps.push(
-          `A binding exists in ${bound.map((c) => c.workspace).join(', ')} but the slice lists no URL yet: kcp adds it within seconds; wait for it: kcp-endpoints wait ${refText} --timeout 2m`,
+          ...missingUrlSteps(r, refText).map(
+            (x) =>
+              `A binding exists in ${bound.map((c) => c.workspace).join(', ')} but the slice lists no URL. ${x}`,
+          ),
         );
       } else if (unbound.length > 0) {
         for (const c of unbound) steps.push(bindStep(exp, c.workspace));
@@ -151,32 +214,51 @@ export function nextSteps(r: Report, refText: string): string[] {
       }
       break;
     }
+    case 'Degraded':
+      steps.push(
+        `The slice still lists ${res.urls.length === 1 ? 'its URL, which still serves' : `its ${res.urls.length} URLs, which still serve`}, but kcp adds or removes none until the condition is fixed (keep using them meanwhile).`,
+      );
+      r.slice.conditions.forEach((c, i) => {
+        if (c.status !== 'True') steps.push(conditionStep(c, i, r));
+      });
+      break;
     case 'SliceNotReady':
-      for (const c of r.slice.conditions.filter((x) => x.status !== 'True')) steps.push(conditionStep(c, r));
+      r.slice.conditions.forEach((c, i) => {
+        if (c.status !== 'True') steps.push(conditionStep(c, i, r));
+      });
       break;
     case 'SliceMissing':
       if (r.export.skipsEndpointSlice) {
-        steps.push(
-          `The export has the apiexports.apis.kcp.io/skip-endpointslice annotation, so kcp creates no slice: remove it (kubectl ws ${exp.path} && kubectl annotate apiexport ${exp.name} apiexports.apis.kcp.io/skip-endpointslice-) or create a slice:\n${sliceYaml(r.slice.ref, exp)}`,
-        );
+        steps.push(`${capitalise(removeSkipAnnotationStep(exp))}:\n${sliceYaml(r.slice.ref, exp)}`);
       } else if (r.slice.ref.name !== exp.name || r.slice.ref.path !== exp.path) {
-        steps.push(
-          `No slice ${formatRef(r.slice.ref)}: check --slice (kubectl ws ${r.slice.ref.path} && kubectl get apiexportendpointslices), or create it:\n${sliceYaml(r.slice.ref, exp)}`,
-        );
+        steps.push(`${capitalise(checkSliceNameStep(r.slice.ref))}:\n${sliceYaml(r.slice.ref, exp)}`);
       } else {
-        steps.push(
-          `kcp ≥ 0.28 creates the slice a moment after the export (wait: kcp-endpoints wait ${refText}); on older kcp create it yourself:\n${sliceYaml(r.slice.ref, exp)}`,
-        );
+        steps.push(`${awaitDefaultSliceStep(refText)}:\n${sliceYaml(r.slice.ref, exp)}`);
       }
       break;
     case 'ExportMissing':
-      steps.push(
-        `No APIExport ${exp.name} in ${exp.path}: check the path and name (kubectl ws ${exp.path} && kubectl get apiexports), or create the export`,
-      );
+      steps.push(capitalise(checkExportStep(exp)));
       break;
     case 'Forbidden':
       steps.push(rbacStep(['apiexportendpointslices'], r.slice.ref.path, r.slice.verbs));
       break;
+  }
+  const trapHandled = res.phase === 'AwaitingBinding' && r.consumers.some((c) => c.bindings.length > 0);
+  const canonical = r.export.canonicalPath;
+  if (
+    !trapHandled &&
+    canonical !== undefined &&
+    res.warningDetails.some((w) => w.code === 'SliceReferenceNotCanonical')
+  ) {
+    steps.push(
+      `The slice does not name the export by its canonical path, so kcp may miss bindings or keep a stale URL: ${canonicalPathStep(r.slice.ref, canonical)}; or re-trigger kcp now: ${nudgeCommand(r.export.ref, r.slice.ref)}`,
+    );
+  }
+  const denied = r.access.verbs.filter((v) => !v.allowed).map((v) => v.verb);
+  if (r.access.state === 'found' && denied.length > 0 && res.phase !== 'Forbidden') {
+    steps.push(
+      `These credentials cannot use the export's virtual workspace (SelfSubjectAccessReview on apiexports/content denies ${denied.join(', ')}); if they are the provider's, ${grantContentStep(exp, denied)}`,
+    );
   }
   if (res.source === 'virtualWorkspaces' && res.reason === 'LegacyFallback') {
     steps.push(

@@ -1,19 +1,36 @@
-import type { KcpEndpointsClient } from '../../client.js';
+import { clientTransport, type KcpEndpointsClient } from '../../client.js';
+import { exportFacts, sliceFacts } from '../../endpoints/facts.js';
+import { resolveRules, type ExportFacts, type Observation, type SliceFacts } from '../../endpoints/rules.js';
 import type { ResolveOptions } from '../../endpoints/types.js';
 import { isApiStatusError, isKcpError } from '../../errors.js';
+import type { Transport } from '../../http/types.js';
+import { accessReviewBody, SELFSUBJECTACCESSREVIEWS } from '../../kcp/access-review.js';
 import { bindingReferencesExport } from '../../kcp/apibinding.js';
-import { readVirtualWorkspaces, skipsDefaultEndpointSlice } from '../../kcp/apiexport.js';
-import { readSliceEndpoints } from '../../kcp/apiexportendpointslice.js';
+import {
+  APIEXPORTS_V1ALPHA2,
+  readVirtualWorkspaces,
+  skipsDefaultEndpointSlice,
+  type APIExport,
+  type APIExportV1alpha2,
+} from '../../kcp/apiexport.js';
+import { readSliceEndpoints, type APIExportEndpointSlice } from '../../kcp/apiexportendpointslice.js';
 import { conditionsNotTrue } from '../../kcp/conditions.js';
 import { clusterOf, pathOf } from '../../kcp/decode.js';
+import { formatLabelSelector, labelSelectorProblem, parseSelectorString } from '../../kcp/labels.js';
+import { PARTITIONS } from '../../kcp/partition.js';
 import type { ObjectRef } from '../../kcp/paths.js';
+import { SHARDS, SHARDS_WORKSPACE } from '../../kcp/shard.js';
 import type { ResourceClient } from '../../resource-client.js';
 import type {
+  AccessFinding,
   ConsumerFinding,
   ExplainReport,
+  ExportedResource,
   ExportFinding,
   LookupState,
+  PartitionFinding,
   SchemaFinding,
+  ShardsFinding,
   SliceFinding,
   VerbCheck,
 } from './types.js';
@@ -32,6 +49,22 @@ export function classify(e: unknown): Failed {
   return { state: 'error', message };
 }
 
+/** What one read of the slice or the export gave: the finding for the report and the observation for the rules. */
+interface Read<F, Finding> {
+  finding: Finding;
+  observation: Observation<F> | undefined;
+  /** The error of a read that failed for another reason than 401/403/404 (explain fails like `get`). */
+  error?: unknown;
+}
+
+function failedObservation<F>(e: unknown): Observation<F> | undefined {
+  if (isApiStatusError(e) && (e.status === 401 || e.status === 403)) {
+    return { state: 'forbidden', status: e.status, message: e.message };
+  }
+  if (isApiStatusError(e) && e.status === 404) return { state: 'notFound' };
+  return undefined;
+}
+
 async function probeVerbs<T>(rc: ResourceClient<T>, name: string, getFailed: boolean): Promise<VerbCheck[]> {
   let list = true;
   try {
@@ -45,33 +78,115 @@ async function probeVerbs<T>(rc: ResourceClient<T>, name: string, getFailed: boo
   ];
 }
 
-async function gatherExport(client: KcpEndpointsClient, ref: ObjectRef): Promise<ExportFinding> {
+function exportedResources(exp: APIExportV1alpha2): ExportedResource[] {
+  return (exp.spec?.resources ?? []).map((r) => {
+    const virtual = r.storage?.['virtual'] as { reference?: { kind?: string; name?: string } } | undefined;
+    const ref = virtual?.reference;
+    return {
+      name: r.name,
+      group: r.group ?? '',
+      schema: r.schema,
+      storage: virtual === undefined ? 'crd' : 'virtual',
+      ...(ref === undefined ? {} : { reference: `${ref.kind ?? '?'} ${ref.name ?? '?'}` }),
+    };
+  });
+}
+
+/** Reads the export as v1alpha2 (for `spec.resources`, virtual storage included) where served, else v1alpha1. */
+async function readExport(
+  client: KcpEndpointsClient,
+  transport: Transport | undefined,
+  ref: ObjectRef,
+  signal: AbortSignal | undefined,
+): Promise<Read<ExportFacts, ExportFinding>> {
   const base: ExportFinding = {
     ref,
     state: 'found',
     resourceSchemas: [],
+    resources: [],
     conditions: [],
     virtualWorkspaceUrls: [],
     skipsEndpointSlice: false,
   };
   const rc = client.workspace(ref.path).apiExports;
+  let exp: APIExport;
+  let readAs: 'v1alpha1' | 'v1alpha2' = 'v1alpha2';
+  let resources: ExportedResource[] = [];
   try {
-    const exp = await rc.get(ref.name);
-    return {
-      ...base,
-      logicalCluster: clusterOf(exp),
-      identityHash: exp.status?.identityHash,
-      resourceSchemas: exp.spec?.latestResourceSchemas ?? [],
-      conditions: exp.status?.conditions ?? [],
-      virtualWorkspaceUrls: readVirtualWorkspaces(exp).endpoints.map((v) => v.url),
-      skipsEndpointSlice: skipsDefaultEndpointSlice(exp),
-      ...(pathOf(exp) === undefined ? {} : { ref: { path: pathOf(exp) ?? ref.path, name: ref.name } }),
-    };
+    let v2: APIExportV1alpha2 | undefined;
+    if (transport !== undefined) {
+      try {
+        v2 = await transport.get(APIEXPORTS_V1ALPHA2, ref.path, ref.name, { signal });
+      } catch (e) {
+        if (classify(e).state !== 'notServed') throw e;
+      }
+    }
+    if (v2 === undefined) {
+      readAs = 'v1alpha1';
+      exp = await rc.get(ref.name, { signal });
+    } else {
+      exp = v2;
+      resources = exportedResources(v2);
+    }
   } catch (e) {
     const f = classify(e);
     const verbs = f.state === 'forbidden' ? await probeVerbs(rc, ref.name, true) : undefined;
-    return { ...base, ...f, verbs };
+    return { finding: { ...base, ...f, verbs }, observation: failedObservation(e), error: e };
   }
+  const canonical = pathOf(exp);
+  const schemas =
+    readAs === 'v1alpha2'
+      ? resources.map((r) => r.schema)
+      : ((exp.spec as { latestResourceSchemas?: string[] | null } | undefined)?.latestResourceSchemas ?? []);
+  return {
+    finding: {
+      ...base,
+      ...(canonical === undefined ? {} : { ref: { path: canonical, name: ref.name } }),
+      canonicalPath: canonical,
+      logicalCluster: clusterOf(exp),
+      identityHash: exp.status?.identityHash,
+      resourceSchemas: schemas,
+      resources,
+      readAs,
+      conditions: exp.status?.conditions ?? [],
+      virtualWorkspaceUrls: readVirtualWorkspaces(exp).endpoints.map((v) => v.url),
+      skipsEndpointSlice: skipsDefaultEndpointSlice(exp),
+    },
+    observation: { state: 'found', facts: exportFacts(exp) },
+  };
+}
+
+async function readSlice(
+  client: KcpEndpointsClient,
+  ref: ObjectRef,
+  signal: AbortSignal | undefined,
+): Promise<Read<SliceFacts, SliceFinding>> {
+  const rc = client.workspace(ref.path).apiExportEndpointSlices;
+  let s: APIExportEndpointSlice;
+  try {
+    s = await rc.get(ref.name, { signal });
+  } catch (e) {
+    const f = classify(e);
+    const verbs = f.state === 'forbidden' ? await probeVerbs(rc, ref.name, true) : undefined;
+    return {
+      finding: { ref, conditions: [], endpoints: [], ...f, verbs },
+      observation: failedObservation(e),
+      error: e,
+    };
+  }
+  const selector = s.status?.shardSelector;
+  return {
+    finding: {
+      ref,
+      state: 'found',
+      partition: s.spec.partition === '' ? undefined : s.spec.partition,
+      exportPath: s.spec.export.path ?? '',
+      ...(selector === undefined || selector === '' ? {} : { shardSelector: selector }),
+      conditions: s.status?.conditions ?? [],
+      endpoints: readSliceEndpoints(s).endpoints.map((x) => x.url),
+    },
+    observation: { state: 'found', facts: sliceFacts(s) },
+  };
 }
 
 async function gatherSchema(client: KcpEndpointsClient, path: string, name: string): Promise<SchemaFinding> {
@@ -101,6 +216,7 @@ async function gatherConsumer(
       .filter((b) => bindingReferencesExport(b, exp.ref.path, exp.logicalCluster, exp.ref.name))
       .map((b) => ({
         name: b.metadata.name,
+        exportPath: b.spec.reference.export.path ?? '',
         phase: b.status?.phase ?? '',
         deleting: b.metadata.deletionTimestamp !== undefined && b.metadata.deletionTimestamp !== null,
         conditionsNotTrue: conditionsNotTrue(b.status?.conditions),
@@ -111,28 +227,84 @@ async function gatherConsumer(
   }
 }
 
-async function gatherSlice(client: KcpEndpointsClient, ref: ObjectRef): Promise<SliceFinding> {
-  const rc = client.workspace(ref.path).apiExportEndpointSlices;
+async function gatherPartition(
+  transport: Transport | undefined,
+  slice: SliceFinding,
+): Promise<PartitionFinding | undefined> {
+  const name = slice.partition;
+  if (slice.state !== 'found' || name === undefined || transport === undefined) return undefined;
   try {
-    const s = await rc.get(ref.name);
-    return {
-      ref,
-      state: 'found',
-      partition: s.spec.partition,
-      conditions: s.status?.conditions ?? [],
-      endpoints: readSliceEndpoints(s).endpoints.map((x) => x.url),
-    };
+    const p = await transport.get(PARTITIONS, slice.ref.path, name);
+    const selector = p.spec?.selector ?? {};
+    const problem = labelSelectorProblem(selector);
+    return problem === undefined
+      ? { name, state: 'found', selector: formatLabelSelector(selector) }
+      : { name, state: 'found', selector: JSON.stringify(selector), problem };
   } catch (e) {
-    const f = classify(e);
-    const verbs = f.state === 'forbidden' ? await probeVerbs(rc, ref.name, true) : undefined;
-    return { ref, conditions: [], endpoints: [], ...f, verbs };
+    return { name, ...classify(e) };
+  }
+}
+
+function inSelector(selector: string | undefined, labels: Record<string, string>): boolean {
+  if (selector === undefined) return true;
+  try {
+    return parseSelectorString(selector).matches(labels);
+  } catch {
+    return false;
+  }
+}
+
+async function gatherShards(transport: Transport | undefined, slice: SliceFinding): Promise<ShardsFinding> {
+  if (slice.state !== 'found' || transport === undefined) return { state: 'skipped', shards: [] };
+  try {
+    const list = await transport.list(SHARDS, SHARDS_WORKSPACE);
+    const shards = list.items.map((s) => {
+      const labels = { ...(s.metadata.labels ?? {}) };
+      const url = s.spec?.virtualWorkspaceURL;
+      return {
+        name: s.metadata.name,
+        labels,
+        ...(url === undefined || url === '' ? {} : { virtualWorkspaceURL: url }),
+        inPartition: inSelector(slice.shardSelector, labels),
+      };
+    });
+    return { state: 'found', shards };
+  } catch (e) {
+    return { ...classify(e), shards: [] };
+  }
+}
+
+async function gatherAccess(transport: Transport | undefined, exp: ExportFinding): Promise<AccessFinding> {
+  if (exp.state !== 'found' || transport === undefined) return { state: 'skipped', verbs: [] };
+  try {
+    const verbs = await Promise.all(
+      (['list', 'watch'] as const).map(async (verb) => {
+        const review = await transport.create(
+          SELFSUBJECTACCESSREVIEWS,
+          exp.ref.path,
+          accessReviewBody({
+            group: 'apis.kcp.io',
+            resource: 'apiexports',
+            subresource: 'content',
+            verb,
+            name: exp.ref.name,
+          }),
+        );
+        return { verb, allowed: review.status?.allowed === true };
+      }),
+    );
+    return { state: 'found', verbs };
+  } catch (e) {
+    return { ...classify(e), verbs: [] };
   }
 }
 
 /**
- * Walks APIExport → APIResourceSchemas → APIBindings (in `consumers`) → APIExportEndpointSlice, and resolves
- * like `get`. Reads in parallel where independent; every failure becomes a finding, never a throw (except
- * invalid arguments).
+ * Walks APIExport → APIResourceSchemas → APIBindings (in `consumers`) → APIExportEndpointSlice → Partition →
+ * Shards, checks access to the export's virtual workspace, and resolves from what it read (the slice and the
+ * export are read once, so the findings and the verdict cannot disagree). Every failure becomes a finding;
+ * only invalid arguments, and a failed read of the slice or the export other than 401/403/404 (like `get`),
+ * throw.
  */
 export async function gatherReport(
   client: KcpEndpointsClient,
@@ -141,17 +313,38 @@ export async function gatherReport(
   options: ResolveOptions,
 ): Promise<Omit<ExplainReport, 'nextSteps'>> {
   for (const c of consumers) client.workspace(c); // validates (throws InvalidArgumentError) before any I/O
-  const [exp, slice, resolution] = await Promise.all([
-    gatherExport(client, refs.export),
-    gatherSlice(client, refs.slice),
-    client.resolveEndpoints(refs.export, options).catch((e: unknown) => {
-      if (classify(e).state === 'forbidden') return null;
-      throw e;
-    }),
+  const transport = clientTransport(client);
+  const { signal } = options;
+  const mode = options.mode ?? 'auto';
+  const [exp, slice] = await Promise.all([
+    readExport(client, transport, refs.export, signal),
+    readSlice(client, refs.slice, signal),
   ]);
-  const [schemas, consumerFindings] = await Promise.all([
-    Promise.all(exp.resourceSchemas.map((s) => gatherSchema(client, exp.ref.path, s))),
-    Promise.all(consumers.map((c) => gatherConsumer(client, c, exp))),
+  const sliceObservation = slice.observation;
+  const exportObservation = exp.observation;
+  if (sliceObservation === undefined) throw slice.error;
+  if (exportObservation === undefined) throw exp.error;
+  const refused =
+    (mode === 'virtualWorkspaces' || sliceObservation.state === 'forbidden') &&
+    (mode === 'endpointSlice' || exportObservation.state === 'forbidden');
+  const resolution = refused
+    ? null
+    : resolveRules({ export: refs.export, slice: refs.slice, mode, sliceObservation, exportObservation });
+  const [schemas, consumerFindings, partition, shards, access] = await Promise.all([
+    Promise.all(exp.finding.resourceSchemas.map((s) => gatherSchema(client, exp.finding.ref.path, s))),
+    Promise.all(consumers.map((c) => gatherConsumer(client, c, exp.finding))),
+    gatherPartition(transport, slice.finding),
+    gatherShards(transport, slice.finding),
+    gatherAccess(transport, exp.finding),
   ]);
-  return { export: exp, schemas, consumers: consumerFindings, slice, resolution };
+  return {
+    export: exp.finding,
+    schemas,
+    consumers: consumerFindings,
+    slice: slice.finding,
+    ...(partition === undefined ? {} : { partition }),
+    shards,
+    access,
+    resolution,
+  };
 }

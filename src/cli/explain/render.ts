@@ -54,6 +54,15 @@ export function renderExplain(r: ExplainReport, style: Style): string {
     out.push(
       `  ${mark('found', style)} found${lc} (${id}); ${plural(e.resourceSchemas.length, 'resource schema')}${legacy}${skip}`,
     );
+    for (const x of e.resources) {
+      const storage =
+        x.storage === 'virtual'
+          ? `virtual storage${x.reference === undefined ? '' : ` (${x.reference})`}`
+          : 'CRD storage';
+      out.push(
+        `  ${style.dim('-')} exports ${x.name}${x.group === '' ? '' : `.${x.group}`} (schema ${x.schema}, ${storage})`,
+      );
+    }
   } else out.push(`  ${mark(e.state, style)} ${failure(e.state, e.message)}`);
 
   out.push(style.bold('APIResourceSchemas'));
@@ -89,10 +98,51 @@ export function renderExplain(r: ExplainReport, style: Style): string {
   out.push(style.bold(`APIExportEndpointSlice ${formatRef(s.ref)}`));
   if (s.state === 'found') {
     const part = s.partition === undefined ? '' : `; partition ${s.partition}`;
+    const sel = s.shardSelector === undefined ? '' : `; shard selector "${s.shardSelector}"`;
+    const path =
+      s.exportPath === undefined
+        ? ''
+        : `; spec.export.path ${s.exportPath === '' ? '(empty)' : s.exportPath}`;
     out.push(
-      `  ${mark('found', style)} found; ${conditions(s.conditions)}; ${plural(s.endpoints.length, 'endpoint')}${part}`,
+      `  ${mark('found', style)} found; ${conditions(s.conditions)}; ${plural(s.endpoints.length, 'endpoint')}${part}${sel}${path}`,
     );
   } else out.push(`  ${mark(s.state, style)} ${failure(s.state, s.message)}`);
+
+  const p = r.partition;
+  if (p !== undefined) {
+    out.push(style.bold(`Partition ${p.name}`));
+    out.push(
+      p.state === 'found'
+        ? `  ${p.problem === undefined ? mark('found', style) : style.red('✗')} found; selector ${p.selector === undefined || p.selector === '' ? '(everything)' : p.selector}${p.problem === undefined ? '' : ` is invalid: ${p.problem}`}`
+        : `  ${mark(p.state, style)} ${failure(p.state, p.message)}`,
+    );
+  }
+
+  out.push(style.bold('Shards'));
+  if (r.shards.state === 'found') {
+    for (const sh of r.shards.shards) {
+      const labels = Object.entries(sh.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      const ok = sh.inPartition && sh.virtualWorkspaceURL !== undefined;
+      out.push(
+        `  ${ok ? style.green('✓') : style.yellow('~')} ${sh.name} (${labels}): ${sh.inPartition ? 'in' : 'outside'} the slice's partition; ${sh.virtualWorkspaceURL === undefined ? 'no virtualWorkspaceURL' : `VW ${sh.virtualWorkspaceURL}`}`,
+      );
+    }
+  } else if (r.shards.state === 'skipped') out.push(`  ${style.dim('-')} not checked (no slice)`);
+  else out.push(`  ${mark(r.shards.state, style)} ${failure(r.shards.state, r.shards.message)}`);
+
+  out.push(style.bold('Access to the virtual workspace (apiexports/content)'));
+  if (r.access.state === 'found') {
+    const verbs = r.access.verbs
+      .map((v) => `${v.verb} ${v.allowed ? style.green('✓') : style.red('✗')}`)
+      .join(', ');
+    const missing = r.access.verbs.filter((v) => !v.allowed).map((v) => v.verb);
+    out.push(
+      `  ${missing.length === 0 ? style.green('✓') : style.red('✗')} ${verbs}${missing.length === 0 ? '' : ` (missing: ${missing.join(', ')})`}`,
+    );
+  } else if (r.access.state === 'skipped') out.push(`  ${style.dim('-')} not checked (no export)`);
+  else out.push(`  ${mark(r.access.state, style)} ${failure(r.access.state, r.access.message)}`);
 
   out.push(style.bold('Result'));
   const res = r.resolution;

@@ -19,14 +19,31 @@ export interface ExportFinding {
   /** `kcp.io/cluster` of the export (its logical cluster). */
   logicalCluster?: string | undefined;
   identityHash?: string | undefined;
-  /** `spec.latestResourceSchemas` (the v1alpha1 view). */
+  /** `kcp.io/path` of the export (its canonical workspace path), when set. */
+  canonicalPath?: string | undefined;
+  /** APIResourceSchema names of the exported resources (v1alpha2 `spec.resources[].schema`, else v1alpha1 `spec.latestResourceSchemas`). */
   resourceSchemas: string[];
+  /** Exported resources as read from APIExport v1alpha2 `spec.resources` (empty when only v1alpha1 is served). */
+  resources: ExportedResource[];
+  /** The API version the export was read as. */
+  readAs?: 'v1alpha1' | 'v1alpha2' | undefined;
   conditions: Condition[];
   /** Legacy `status.virtualWorkspaces[].url`. */
   virtualWorkspaceUrls: string[];
   skipsEndpointSlice: boolean;
   /** RBAC probe when forbidden. */
   verbs?: VerbCheck[] | undefined;
+}
+
+/** One `spec.resources[]` entry of a v1alpha2 APIExport. */
+export interface ExportedResource {
+  name: string;
+  group: string;
+  schema: string;
+  /** `crd` (the default) or `virtual` (served through another endpoint slice kind). */
+  storage: 'crd' | 'virtual';
+  /** For virtual storage: `kind name` of the referenced object. */
+  reference?: string | undefined;
 }
 
 /** What explain found about one APIResourceSchema. */
@@ -43,6 +60,8 @@ export interface SchemaFinding {
 /** One APIBinding that references the export. */
 export interface BindingFinding {
   name: string;
+  /** `spec.reference.export.path` as written (`''` = the binding's own workspace). */
+  exportPath: string;
   phase: string;
   deleting: boolean;
   conditionsNotTrue: Condition[];
@@ -62,9 +81,56 @@ export interface SliceFinding {
   state: LookupState;
   message?: string | undefined;
   partition?: string | undefined;
+  /** `spec.export.path` as written (`''` when empty). */
+  exportPath?: string | undefined;
+  /** `status.shardSelector` (kcp ≥ 0.27), when set. */
+  shardSelector?: string | undefined;
   conditions: Condition[];
   endpoints: string[];
   verbs?: VerbCheck[] | undefined;
+}
+
+/** What explain found about the slice's Partition (only when the slice names one). */
+export interface PartitionFinding {
+  name: string;
+  state: LookupState;
+  message?: string | undefined;
+  /** The selector in Kubernetes string syntax when it is valid, else as JSON. */
+  selector?: string | undefined;
+  /** What is wrong with the selector, when it is invalid. */
+  problem?: string | undefined;
+}
+
+/** One shard as explain sees it against the slice's shard selector. */
+export interface ShardFinding {
+  name: string;
+  labels: Record<string, string>;
+  virtualWorkspaceURL?: string | undefined;
+  /** The shard's labels match the slice's `status.shardSelector` (always true without one). */
+  inPartition: boolean;
+}
+
+/** The shards, when readable (`/clusters/root/apis/core.kcp.io/v1alpha1/shards`). */
+export interface ShardsFinding {
+  state: LookupState;
+  message?: string | undefined;
+  shards: ShardFinding[];
+}
+
+/** One verb of the provider's access to the export's virtual workspace. */
+export interface AccessVerb {
+  verb: 'list' | 'watch';
+  allowed: boolean;
+}
+
+/**
+ * A SelfSubjectAccessReview of `apiexports/content` on the export in the export's workspace, with the
+ * credentials explain runs with (run explain with the provider's credentials to check the provider).
+ */
+export interface AccessFinding {
+  state: LookupState;
+  message?: string | undefined;
+  verbs: AccessVerb[];
 }
 
 /** The whole chain, in the order explain walks it, plus the verdict and what to do. */
@@ -73,7 +139,13 @@ export interface ExplainReport {
   schemas: SchemaFinding[];
   consumers: ConsumerFinding[];
   slice: SliceFinding;
-  /** The resolution `get` would print; `null` when every object was refused. */
+  /** The slice's Partition, when the slice names one and could be read. */
+  partition?: PartitionFinding | undefined;
+  /** Shards and their place in the slice's partition. */
+  shards: ShardsFinding;
+  /** Can these credentials use the export's virtual workspace (`apiexports/content` list, watch)? */
+  access: AccessFinding;
+  /** The resolution `get` would print, computed from the objects read above; `null` when every object was refused. */
   resolution: EndpointResolution | null;
   /** Concrete next steps, most important first. */
   nextSteps: string[];

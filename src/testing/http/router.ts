@@ -6,6 +6,7 @@ import type { ChosenFault, FaultInjector } from '../faults.js';
 import type { JsonObject } from '../json.js';
 import { findResource, type KcpProfile } from '../resources.js';
 import { SimHttpError } from '../status.js';
+import { answerAccessReview, isAccessReviewPath } from './access-review.js';
 import { readJsonBody } from './body.js';
 import { matchVirtualWorkspace, visibleInVirtualWorkspace } from './vw.js';
 import { apiGroupDoc, coreVersionsDoc, groupListDoc, resourceListDoc, versionDoc } from './discovery.js';
@@ -131,6 +132,10 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
     });
     if (fault !== undefined && applyFault(deps, fault, res, false)) return;
     sendJson(res, 200, discovery);
+    return;
+  }
+  if (isAccessReviewPath(seg) && vw === undefined) {
+    await answerAccessReview(deps, req, res, user, clusterSeg ?? 'root');
     return;
   }
   if (seg[0] !== 'apis' || seg.length < 4 || seg.length > 6) throw NOT_FOUND();
