@@ -97,6 +97,7 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
 export function createClient(options: ClientOptions = {}): KcpEndpointsClient {
   const loaded = loadConnection(options);
   const logger = resolveLogger(options.logger);
+  for (const warning of loaded.warnings) logger.warn(warning, { notice: true });
   const transport = createTransport({
     connection: loaded.connection,
     http: options.http,

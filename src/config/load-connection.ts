@@ -16,7 +16,7 @@ import { loadKubeconfig, type KubeconfigEntry, type KubeconfigEnv, type MergedKu
 import { fieldError, readPem } from './material.js';
 import type { KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './schema.js';
 import { proxyFromEnvironment, type ProxyEnv } from './proxy-env.js';
-import { workspaceOfServer } from './server-url.js';
+import { isLoopbackHost, workspaceOfServer } from './server-url.js';
 
 /** Connection-related options of `createClient`; explicit fields override the kubeconfig. */
 export interface ConnectionOptions {
@@ -62,6 +62,11 @@ export interface LoadedConfig {
   workspace?: string | undefined;
   /** Kubeconfig files read, in precedence order. */
   sourceFiles: string[];
+  /**
+   * Problems that did not stop loading and that the user should see, e.g. credentials withheld because the
+   * server uses plain `http://`. `createClient` logs each as a warning.
+   */
+  warnings: string[];
 }
 
 function available(map: Map<string, unknown>): string {
@@ -241,7 +246,20 @@ export function loadConnection(
     tls.key = options.key;
   }
 
-  const label = ctx?.name ?? cluster?.name ?? new URL(server).host;
+  const warnings: string[] = [];
+  const serverUrl = new URL(server);
+  if (serverUrl.protocol === 'http:' && !isLoopbackHost(serverUrl.hostname)) {
+    const kind = credentialKind(options, user);
+    if (kind !== undefined) {
+      // Like kubectl: no credentials over plain HTTP. Loopback is exempt (local test servers).
+      credentials = anonymousCredentials;
+      warnings.push(
+        `credentials withheld: the ${kind} is not sent to ${serverUrl.host} because the server URL is plain http:// (only loopback addresses get credentials over http://); use https://`,
+      );
+    }
+  }
+
+  const label = ctx?.name ?? cluster?.name ?? serverUrl.host;
   const connection: Connection = { server, tls, credentials, label };
   // kubeconfig `proxy-url` first; else HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as client-go does.
   const proxy = proxyUrl(cluster) ?? proxyFromEnvironment(server, env);
@@ -255,5 +273,24 @@ export function loadConnection(
     namespace: namespace === '' ? undefined : namespace,
     workspace,
     sourceFiles: [...merged.files],
+    warnings,
   };
+}
+
+/** What kind of credential a request would carry (the same precedence as the providers), if any. */
+function credentialKind(
+  options: ConnectionOptions,
+  user: KubeconfigEntry<KubeconfigUser> | undefined,
+): string | undefined {
+  if (options.token !== undefined) return 'bearer token (option "token" / --token)';
+  const u = user?.value;
+  if (u === undefined || user === undefined) return undefined;
+  const set = (v: string | undefined): boolean => v !== undefined && v !== '';
+  if (set(u.token)) return `bearer token (${user.field}.token)`;
+  if (set(u.tokenFile)) return `bearer token (${user.field}.tokenFile)`;
+  if (set(u.username) || set(u.password)) return `password (${user.field}.password)`;
+  if (u.exec != null && u['client-certificate'] === undefined && u['client-certificate-data'] === undefined) {
+    return `exec plugin token (${user.field}.exec)`;
+  }
+  return undefined;
 }
