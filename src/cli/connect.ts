@@ -4,6 +4,7 @@ import { createClient, type KcpEndpointsClient } from '../client.js';
 import { KubeconfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redactText } from '../redact.js';
+import { escapeControl } from '../text.js';
 import type { CliArgs } from './args.js';
 import { writeLine, type CliIo } from './io.js';
 
@@ -22,7 +23,7 @@ export function cliLogger(io: CliIo, verbosity: number): Logger {
       // retries are reported once, from the client's status$ stream (see `watch`)
       if (level === 'warning' && /^retrying in \d+ ms/.test(message)) return;
       const ctx = verbosity >= 6 && context !== undefined ? ` ${JSON.stringify(context)}` : '';
-      writeLine(io.stderr, redactText(`${level}: ${message}${ctx}`));
+      writeLine(io.stderr, redactText(`${level}: ${escapeControl(message)}${ctx}`));
     };
   return {
     error: line('error', 0),
