@@ -3,7 +3,7 @@
  * kubectl does. Synchronous: files are read now, exec plugins run lazily on the first request.
  */
 import { KubeconfigError } from '../errors.js';
-import { registerSecret } from '../redact.js';
+import { redactUrlUserinfo, registerSecret } from '../redact.js';
 import {
   anonymousCredentials,
   staticTokenCredentials,
@@ -155,23 +155,59 @@ function clusterTls(
   };
 }
 
-function proxyUrl(cluster: KubeconfigEntry<KubeconfigCluster> | undefined): string | undefined {
-  const value = cluster?.value['proxy-url'];
-  if (cluster === undefined || value === undefined || value === '') return undefined;
+/**
+ * Checks a proxy URL from `proxy-url` or the environment: an absolute `http://` URL (https and socks proxies
+ * are not supported). Messages never repeat the proxy's user name or password.
+ * @returns the reason it is unusable, or `undefined`.
+ */
+function proxyProblem(value: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
-  } catch (e) {
-    throw fieldError(cluster, 'proxy-url', `proxy-url "${value}" is not a URL`, e);
+  } catch {
+    return `proxy URL "${redactUrlUserinfo(value)}" is not an absolute URL`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw fieldError(
-      cluster,
-      'proxy-url',
-      `proxy-url scheme "${url.protocol}" is not supported (use http: or https:)`,
-    );
+  if (url.protocol !== 'http:') {
+    return `proxy URL scheme "${url.protocol.slice(0, -1)}" is not supported: only http:// proxies are (CONNECT is used for https servers)`;
   }
+  if (url.password !== '') registerSecret(decodeURIComponent(url.password));
+  return undefined;
+}
+
+function proxyUrl(cluster: KubeconfigEntry<KubeconfigCluster> | undefined): string | undefined {
+  const value = cluster?.value['proxy-url'];
+  if (cluster === undefined || value === undefined || value === '') return undefined;
+  const problem = proxyProblem(value);
+  if (problem !== undefined) throw fieldError(cluster, 'proxy-url', `proxy-url: ${problem}`);
   return value;
+}
+
+/** The proxy from `HTTPS_PROXY`/`HTTP_PROXY`, checked like `proxy-url`. */
+function environmentProxy(server: string, env: ProxyEnv): string | undefined {
+  const value = proxyFromEnvironment(server, env);
+  if (value === undefined) return undefined;
+  const problem = proxyProblem(value);
+  if (problem === undefined) return value;
+  const name = server.startsWith('https:') ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+  throw new KubeconfigError(`Environment variable ${name}: ${problem}`, { field: name });
+}
+
+/**
+ * Rejects a server URL that carries a user name or password: kubectl ignores them too, and silently
+ * dropping them would hide a misconfiguration. The message shows the URL without them.
+ */
+function checkServerUserinfo(
+  server: string,
+  fromOptions: boolean,
+  cluster: KubeconfigEntry<KubeconfigCluster> | undefined,
+): void {
+  const url = new URL(server);
+  if (url.username === '' && url.password === '') return;
+  url.username = '';
+  url.password = '';
+  const msg = `server URL "${url.href}" must not contain a user name or password (they were removed from this message); put credentials in the kubeconfig user or pass a token`;
+  if (fromOptions || cluster === undefined) throw new KubeconfigError(`Option ${msg}`, { field: 'server' });
+  throw fieldError(cluster, 'server', msg.charAt(0).toUpperCase() + msg.slice(1));
 }
 
 /**
@@ -208,12 +244,14 @@ export function loadConnection(
   try {
     workspace = workspaceOfServer(server);
   } catch (e) {
-    const msg = `server "${rawServer}" is not a valid URL: ${(e as Error).message}`;
+    // No cause: a URL TypeError carries the raw input, password included.
+    const msg = `server "${redactUrlUserinfo(rawServer)}" is not a valid URL: ${redactUrlUserinfo((e as Error).message)}`;
     if (options.server !== undefined || cluster === undefined) {
-      throw new KubeconfigError(`Option ${msg}`, { field: 'server' }, { cause: e });
+      throw new KubeconfigError(`Option ${msg}`, { field: 'server' });
     }
-    throw fieldError(cluster, 'server', msg.charAt(0).toUpperCase() + msg.slice(1), e);
+    throw fieldError(cluster, 'server', msg.charAt(0).toUpperCase() + msg.slice(1));
   }
+  checkServerUserinfo(server, options.server !== undefined, cluster);
 
   const tls = clusterTls(cluster, options);
   let credentials: CredentialProvider = anonymousCredentials;
@@ -262,7 +300,7 @@ export function loadConnection(
   const label = ctx?.name ?? cluster?.name ?? serverUrl.host;
   const connection: Connection = { server, tls, credentials, label };
   // kubeconfig `proxy-url` first; else HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as client-go does.
-  const proxy = proxyUrl(cluster) ?? proxyFromEnvironment(server, env);
+  const proxy = proxyUrl(cluster) ?? environmentProxy(server, env);
   if (proxy !== undefined) connection.proxyUrl = proxy;
   const namespace = ctx?.value.namespace;
   return {

@@ -222,14 +222,30 @@ describe('loadConnection', () => {
     );
   });
 
-  it('carries an http(s) proxy-url and rejects others', () => {
+  it('carries an http proxy-url and rejects https, socks and non-URLs as a KubeconfigError naming the field', () => {
     expect(
       loadConnection({ kubeconfig: kc({ 'proxy-url': 'http://proxy:3128' }) }, noFiles).connection.proxyUrl,
     ).toBe('http://proxy:3128');
-    expect(fail({ kubeconfig: kc({ 'proxy-url': 'socks5://proxy:1080' }) }).field).toBe(
-      'clusters[0].cluster.proxy-url',
+    for (const bad of ['socks5://proxy:1080', 'https://proxy:3128', 'not a url']) {
+      expect(fail({ kubeconfig: kc({ 'proxy-url': bad }) }).field, bad).toBe('clusters[0].cluster.proxy-url');
+    }
+    expect(fail({ kubeconfig: kc({ 'proxy-url': 'not a url' }) }).message).toContain(
+      'is not an absolute URL',
     );
-    expect(fail({ kubeconfig: kc({ 'proxy-url': 'not a url' }) }).message).toContain('is not a URL');
+    expect(fail({ kubeconfig: kc({ 'proxy-url': 'https://proxy:3128' }) }).message).toBe(
+      'proxy-url: proxy URL scheme "https" is not supported: only http:// proxies are (CONNECT is used for https servers) (clusters[0].cluster.proxy-url in the kubeconfig object)',
+    );
+  });
+
+  it('rejects an https or invalid HTTPS_PROXY/HTTP_PROXY as a KubeconfigError naming the variable', () => {
+    const e = fail({ kubeconfig: kc({}) }, {
+      ...noFiles,
+      HTTPS_PROXY: 'https://proxy:3128',
+    } as typeof noFiles);
+    expect(e.field).toBe('HTTPS_PROXY');
+    expect(e.message).toContain(
+      'Environment variable HTTPS_PROXY: proxy URL scheme "https" is not supported',
+    );
   });
 
   it('returns the namespace of the context', () => {
