@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ClientOptions } from '../client-types.js';
 import { createClient, type KcpEndpointsClient } from '../client.js';
+import { pemProblem } from '../config/material.js';
 import { KubeconfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redactText } from '../redact.js';
@@ -45,6 +46,13 @@ export function clientOptions(args: CliArgs, io: CliIo): ClientOptions {
         { file: args.certificateAuthority, field: '--certificate-authority' },
         { cause: e },
       );
+    }
+    const problem = pemProblem(ca, 'certificate');
+    if (problem !== undefined) {
+      throw new KubeconfigError(`--certificate-authority ${args.certificateAuthority} ${problem}`, {
+        file: args.certificateAuthority,
+        field: '--certificate-authority',
+      });
     }
   }
   return {

@@ -13,7 +13,7 @@ import {
 } from './connection.js';
 import { buildUserCredentials } from './user-credentials.js';
 import { loadKubeconfig, type KubeconfigEntry, type KubeconfigEnv, type MergedKubeconfig } from './merge.js';
-import { fieldError, readPem } from './material.js';
+import { fieldError, keyPairProblem, pemProblem, readPem } from './material.js';
 import type { KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './schema.js';
 import { proxyFromEnvironment, type ProxyEnv } from './proxy-env.js';
 import { isLoopbackHost, workspaceOfServer } from './server-url.js';
@@ -130,6 +130,8 @@ function clusterTls(
   const insecure = override
     ? options.insecureSkipTlsVerify === true
     : cluster?.value['insecure-skip-tls-verify'] === true;
+  const caProblem = options.ca === undefined ? undefined : pemProblem(options.ca, 'certificate');
+  if (caProblem !== undefined) throw new KubeconfigError(`Option "ca" ${caProblem}`, { field: 'ca' });
   const ca = override
     ? options.ca
     : cluster === undefined
@@ -280,6 +282,15 @@ export function loadConnection(
       });
     }
     registerSecret(options.key);
+    const problem =
+      pemProblem(options.cert, 'certificate') ??
+      pemProblem(options.key, 'private key') ??
+      keyPairProblem(options.cert, options.key);
+    if (problem !== undefined) {
+      throw new KubeconfigError(`Options "cert" and "key": ${problem}`, {
+        field: problem.includes('private key') ? 'key' : 'cert',
+      });
+    }
     tls.cert = options.cert;
     tls.key = options.key;
   }

@@ -3,6 +3,7 @@ import { type KcpError, NetworkError, TimeoutError, isApiStatusError } from '../
 import type { ResourceDescriptor } from '../kcp/resource.js';
 import type { Transport, WatchItem } from '../http/types.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { timerDelay } from '../timers.js';
 import { Backoff } from './backoff.js';
 import { type WatchOutcome, classify, isReportableError, toKcpError } from './policy.js';
 import { type KubeObject, buildStore, diffStores, objectKey, statusToError } from './store.js';
@@ -219,7 +220,7 @@ export class Reflector<T extends KubeObject> {
       this.watchTimer = undefined;
       deadlineState.timedOut = true;
       ctrl.abort();
-    }, deadlineMs);
+    }, timerDelay(deadlineMs));
     const startedAt = this.now();
     let events = 0;
     const fail = (e: unknown): WatchOutcome =>
@@ -312,7 +313,7 @@ export class Reflector<T extends KubeObject> {
         this.sleepTimer = undefined;
         this.wake = undefined;
         resolve();
-      }, delayMs);
+      }, timerDelay(delayMs));
     });
   }
 }

@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConnection, type ConnectionOptions } from '../../src/config/load-connection.js';
-import { isKubeconfigError, KcpError, NetworkError } from '../../src/errors.js';
+import { isKubeconfigError, NetworkError, type KcpError } from '../../src/errors.js';
 import { redactText } from '../../src/redact.js';
 import { runInProcess } from '../cli/helpers.js';
 
@@ -97,7 +97,7 @@ describe('passwords in URLs', () => {
         (scheme, user, password, around) => {
           fc.pre(!around.includes(password));
           const text = `${around} ${scheme}://${user}:${password}@host.example:1/x ${around}`;
-          const e = new KcpError(text, 'E_NETWORK');
+          const e = new NetworkError(text);
           expect(redactText(text)).not.toContain(`${user}:${password}@`);
           expect(printed(e)).not.toContain(`:${password}@`);
         },
@@ -130,5 +130,23 @@ describe('an https proxy-url', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`proxy-url: proxy URL scheme "https" is not supported`);
     expect(r.stderr).toContain(`clusters[0].cluster.proxy-url in ${path}`);
+  });
+});
+
+describe('a --certificate-authority that is not a PEM certificate', () => {
+  it('is a kubeconfig error naming the flag, exit 1, before any request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kcp-ca-'));
+    const ca = join(dir, 'ca.der');
+    writeFileSync(ca, Buffer.from([0x30, 0x82, 0x01, 0x0a]));
+    const r = await runInProcess([
+      'get',
+      'root:x',
+      '-s',
+      'https://127.0.0.1:1',
+      '--certificate-authority',
+      ca,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: --certificate-authority ${ca} does not contain a PEM certificate`);
   });
 });

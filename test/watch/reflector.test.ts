@@ -482,3 +482,15 @@ describe('Reflector stopped by a subscriber', () => {
     },
   );
 });
+
+describe('Reflector timer delays', () => {
+  it('does not abort a watch at once when its deadline exceeds what setTimeout can wait', async () => {
+    const { transport, reflector } = setup({ minWatchTimeoutSeconds: 2_000_000 });
+    reflector.start();
+    const w = await transport.watchAt(0);
+    // An overflowing delay fires after 1 ms; wait for a few macrotasks past that.
+    await tick(20);
+    expect(w.aborted).toBe(false);
+    expect(transport.watchCalls).toHaveLength(1);
+  });
+});
