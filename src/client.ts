@@ -17,6 +17,27 @@ import { resolveLogger, type Logger } from './logger.js';
 import { createResourceClient, type ResourceClient } from './resource-client.js';
 import { InformerCache } from './watch/informer-cache.js';
 import type { WatchTuning } from './watch/tuning.js';
+import { checkDurationMs } from './timers.js';
+
+/** Every duration option is finite, non-negative and short enough for `setTimeout`. */
+function checkDurations(options: ClientOptions): void {
+  checkDurationMs(options.requestTimeoutMs, 'requestTimeoutMs');
+  checkDurationMs(options.execTimeoutMs, 'execTimeoutMs');
+  checkDurationMs(options.tokenFilePeriodMs, 'tokenFilePeriodMs');
+  checkDurationMs(options.execExpirySkewMs, 'execExpirySkewMs');
+  const w = options.watch ?? {};
+  for (const key of [
+    'backoffInitialMs',
+    'backoffMaxMs',
+    'backoffResetMs',
+    'inactivitySlackMs',
+    'connectTimeoutMs',
+    'veryShortWatchMs',
+  ] as const) {
+    checkDurationMs(w[key], `watch.${key}`);
+  }
+  checkDurationMs(w.minWatchTimeoutSeconds, 'watch.minWatchTimeoutSeconds', 1_000);
+}
 
 /** State shared by a client and every client derived from it with `workspace()`. */
 interface Family {
@@ -110,11 +131,14 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
  * const r = await client.workspace('root:org:provider').resolveEndpoints('today-cowboys');
  * console.log(r.phase, r.urls);
  * ```
- * @throws KubeconfigError when the kubeconfig cannot be loaded; InvalidArgumentError for invalid options.
+ * @throws KubeconfigError when the kubeconfig cannot be loaded; InvalidArgumentError for invalid options
+ * (for example a negative duration, or one longer than a timer can wait: 2^31 − 1 ms).
  */
 export function createClient(options: ClientOptions = {}): KcpEndpointsClient {
+  checkDurations(options);
   const loaded = loadConnection(options);
   const logger = resolveLogger(options.logger);
+  for (const warning of loaded.warnings) logger.warn(warning, { notice: true });
   const transport = createTransport({
     connection: loaded.connection,
     http: options.http,

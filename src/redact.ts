@@ -20,7 +20,16 @@ export function registerSecret(value: string | undefined): void {
   if (v.length >= 6) registered.add(v);
 }
 
+/** `scheme://userinfo@`: bounded repetitions keep the scan linear over any text. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@]{1,1024}@/gi;
+
+/** Replaces the user name and password of every `scheme://user:password@host` in `text` with `[REDACTED]`. */
+export function redactUrlUserinfo(text: string): string {
+  return text.replace(URL_USERINFO, `$1${REDACTED}@`);
+}
+
 const PATTERNS: Array<[RegExp, string]> = [
+  [URL_USERINFO, `$1${REDACTED}@`],
   [
     /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
     `${REDACTED} private key`,

@@ -1,6 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ResolveMode } from '../endpoints/types.js';
+import { MAX_TIMER_MS } from '../timers.js';
 import { parseDuration } from './duration.js';
+
+/** {@link MAX_TIMER_MS} as a duration flag value: `596h31m23s`. */
+const MAX_DURATION_TEXT = `${Math.floor(MAX_TIMER_MS / 3_600_000)}h${Math.floor((MAX_TIMER_MS % 3_600_000) / 60_000)}m${Math.floor((MAX_TIMER_MS % 60_000) / 1_000)}s`;
 import { COMMANDS, FLAGS, OUTPUTS, flagsOf, type CommandName } from './flags.js';
 
 /** A usage error: exit 2 with a one-line reason and a hint. */
@@ -132,6 +136,18 @@ function rawParse(argv: string[], command: CommandName | undefined): ReturnType<
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       throw new UsageError(`unknown flag ${quoted(message)}`, hintFor(command));
     }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && message.includes('argument is ambiguous')) {
+      // `--flag -value`: the value starts with a dash.
+      const flag = quoted(message);
+      const value = argv[argv.indexOf(flag) + 1] ?? '';
+      if (/^-[^-]/.test(value) && parseDuration(value.slice(1)) !== undefined) {
+        throw new UsageError(`invalid ${flag} "${value}": the value is negative`, hintFor(command));
+      }
+      throw new UsageError(
+        `flag ${flag} needs a value; to give one that starts with "-", write ${flag}=${value}`,
+        hintFor(command),
+      );
+    }
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       const flag = /^Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1] ?? quoted(message);
       const takes = message.includes('argument missing') || message.includes('<value>');
@@ -221,6 +237,11 @@ function validate(out: CliArgs, str: (name: string) => string | undefined): void
     }
     out.mode = mode;
   }
+  for (const name of NON_EMPTY) {
+    if (str(name)?.trim() === '') {
+      throw new UsageError(`flag --${name} is empty: give a value or leave the flag out`, hint);
+    }
+  }
   const rt = str('request-timeout');
   if (rt !== undefined) out.requestTimeoutMs = durationFlag('request-timeout', rt, hint);
   const timeout = str('timeout');
@@ -231,12 +252,26 @@ function validate(out: CliArgs, str: (name: string) => string | undefined): void
 }
 
 function durationFlag(flag: string, text: string, hint: string): number {
+  if (text.trim() === '')
+    throw new UsageError(`flag --${flag} is empty: give a duration like 30s or 2m`, hint);
+  if (text.trim().startsWith('-') && parseDuration(text.trim().slice(1)) !== undefined) {
+    throw new UsageError(`invalid --${flag} "${text}": the value is negative; use 0 for no timeout`, hint);
+  }
   const ms = parseDuration(text);
   if (ms === undefined) {
     throw new UsageError(`invalid --${flag} "${text}": use a duration like 30s, 2m, 1h30m or 0`, hint);
   }
+  if (ms > MAX_TIMER_MS) {
+    throw new UsageError(
+      `invalid --${flag} "${text}": longer than the maximum of ${MAX_DURATION_TEXT} (2^31 − 1 ms); use 0 for no timeout`,
+      hint,
+    );
+  }
   return ms;
 }
+
+/** Value flags that must not be given an empty value (`--server=`): an empty value is always a mistake. */
+const NON_EMPTY = ['kubeconfig', 'context', 'server', 'token', 'certificate-authority', 'workspace', 'slice'];
 
 function parseWaitFor(text: string, hint: string): WaitCondition {
   if (text === 'ready') return { kind: 'ready' };

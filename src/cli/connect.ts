@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { ClientOptions } from '../client-types.js';
 import { createClient, type KcpEndpointsClient } from '../client.js';
+import { pemProblem } from '../config/material.js';
 import { KubeconfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redactText } from '../redact.js';
+import { escapeControl } from '../text.js';
 import type { CliArgs } from './args.js';
 import { writeLine, type CliIo } from './io.js';
 
 /**
- * A logger that writes to stderr by `-v` level: errors always, warnings at ≥ 1, info at ≥ 2, debug at ≥ 4.
+ * A logger that writes to stderr by `-v` level: errors always, warnings at ≥ 1 (those with `notice: true` in
+ * their context always), info at ≥ 2, debug at ≥ 4.
  * Context objects are printed only at ≥ 6. Everything passes through redaction. Watch retries are left to the
  * client's `status$` stream so they are not reported twice.
  */
@@ -16,11 +19,12 @@ export function cliLogger(io: CliIo, verbosity: number): Logger {
   const line =
     (level: string, min: number) =>
     (message: string, context?: Record<string, unknown>): void => {
-      if (verbosity < min) return;
+      // `notice` warnings (e.g. credentials withheld) are shown at every verbosity.
+      if (verbosity < min && !(level === 'warning' && context?.['notice'] === true)) return;
       // retries are reported once, from the client's status$ stream (see `watch`)
       if (level === 'warning' && /^retrying in \d+ ms/.test(message)) return;
       const ctx = verbosity >= 6 && context !== undefined ? ` ${JSON.stringify(context)}` : '';
-      writeLine(io.stderr, redactText(`${level}: ${message}${ctx}`));
+      writeLine(io.stderr, redactText(`${level}: ${escapeControl(message)}${ctx}`));
     };
   return {
     error: line('error', 0),
@@ -42,6 +46,13 @@ export function clientOptions(args: CliArgs, io: CliIo): ClientOptions {
         { file: args.certificateAuthority, field: '--certificate-authority' },
         { cause: e },
       );
+    }
+    const problem = pemProblem(ca, 'certificate');
+    if (problem !== undefined) {
+      throw new KubeconfigError(`--certificate-authority ${args.certificateAuthority} ${problem}`, {
+        file: args.certificateAuthority,
+        field: '--certificate-authority',
+      });
     }
   }
   return {

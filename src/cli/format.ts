@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import type { EndpointChange, EndpointPhase, EndpointResolution } from '../endpoints/types.js';
-import type { Style } from './io.js';
+import { escapeControl as x } from '../text.js';
+import { safeText, type Style } from './io.js';
 
 /** A resolution with its keys in the documented, stable order (JSON, YAML, NDJSON). */
 export function orderedResolution(r: EndpointResolution): Record<string, unknown> {
@@ -67,7 +68,7 @@ function columnWidths(rows: string[][]): number[] {
  */
 export function formatResolutionText(r: EndpointResolution, style: Style): string {
   const header = ['URL', 'SOURCE', 'PHASE', 'REASON'];
-  const urls = r.urls.length > 0 ? r.urls : ['<none>'];
+  const urls = r.urls.length > 0 ? r.urls.map(x) : ['<none>'];
   const rows = urls.map((u) => [u, r.source, r.phase, r.reason]);
   const widths = columnWidths([header, ...rows]);
   const pad = (cell: string, i: number): string => cell.padEnd(widths[i] ?? 0);
@@ -76,14 +77,14 @@ export function formatResolutionText(r: EndpointResolution, style: Style): strin
     const first = url === '<none>' ? style.dim(pad(url, 0)) : pad(url, 0);
     lines.push([first, pad(source, 1), colourPhase(r.phase, style, pad(phase, 2)), reason].join('   '));
   }
-  lines.push('', r.message);
-  for (const w of r.warnings) lines.push(style.yellow(`warning: ${w}`));
-  return `${lines.join('\n')}\n`;
+  lines.push('', x(r.message));
+  for (const w of r.warnings) lines.push(style.yellow(`warning: ${x(w)}`));
+  return safeText(`${lines.join('\n')}\n`);
 }
 
-/** One URL per line (for `xargs`); empty when there is none. */
+/** One URL per line (for `xargs`); empty when there is none. A URL never spans lines. */
 export function formatUrls(r: EndpointResolution): string {
-  return r.urls.map((u) => `${u}\n`).join('');
+  return r.urls.map((u) => `${x(u)}\n`).join('');
 }
 
 /** Pretty JSON with a trailing newline. */
@@ -112,7 +113,10 @@ export async function formatResolution(r: EndpointResolution, output: string, st
 
 /** One text line of `watch`: time, phase, source, +added/-removed (or the URL count), message. */
 export function formatChangeLine(c: EndpointChange, at: Date, style: Style): string {
-  const diff = [...c.added.map((u) => style.green(`+${u}`)), ...c.removed.map((u) => style.red(`-${u}`))];
+  const diff = [
+    ...c.added.map((u) => style.green(`+${x(u)}`)),
+    ...c.removed.map((u) => style.red(`-${x(u)}`)),
+  ];
   const urls = diff.length > 0 ? diff.join(' ') : `(${c.urls.length} URL${c.urls.length === 1 ? '' : 's'})`;
-  return `${style.dim(at.toISOString())}  ${colourPhase(c.phase, style)}  ${c.source}  ${urls}  ${c.message}`;
+  return `${style.dim(at.toISOString())}  ${colourPhase(c.phase, style)}  ${c.source}  ${urls}  ${x(c.message)}`;
 }

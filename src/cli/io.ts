@@ -1,3 +1,5 @@
+import { escapeControlChar, hasControl, isControlCode } from '../text.js';
+
 /** The streams and environment a CLI run uses; injectable so commands run in-process in tests. */
 export interface CliStream {
   /** Writes text as is (no newline added). */
@@ -58,7 +60,37 @@ export function styleFor(stream: CliStream, env: CliIo['env']): Style {
   };
 }
 
-/** Writes one line. */
+/** Writes one line; control characters other than newlines are escaped (see {@link safeText}). */
 export function writeLine(stream: CliStream, text = ''): void {
-  stream.write(`${text}\n`);
+  stream.write(`${safeText(text)}\n`);
+}
+
+/** Length of the SGR colour sequence (`ESC [ digits ; m`) at `i`, or 0. */
+function sgrLength(text: string, i: number): number {
+  if (text.charCodeAt(i) !== 0x1b || text[i + 1] !== '[') return 0;
+  let j = i + 2;
+  while (j < text.length && /[0-9;]/.test(text[j] ?? '')) j += 1;
+  return text[j] === 'm' ? j + 1 - i : 0;
+}
+
+/**
+ * Text as it may reach a terminal: every control character but the newline is escaped (see
+ * {@link escapeControl}); the colour codes of {@link Style} are kept. Server data must still be passed through
+ * {@link escapeControl} where it is formatted, so a newline or colour code inside a value cannot pass.
+ */
+export function safeText(text: string): string {
+  if (!hasControl(text)) return text;
+  let out = '';
+  for (let i = 0; i < text.length;) {
+    const sgr = sgrLength(text, i);
+    if (sgr > 0) {
+      out += text.slice(i, i + sgr);
+      i += sgr;
+      continue;
+    }
+    const c = text[i] ?? '';
+    out += c !== '\n' && isControlCode(c.charCodeAt(0)) ? escapeControlChar(c) : c;
+    i += 1;
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
-import { isAbortError, isKcpError } from '../errors.js';
+import { isAbortError, isExecCredentialError, isKcpError } from '../errors.js';
 import { redactText } from '../redact.js';
+import { escapeControl } from '../text.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
 import { writeLine, type CliIo } from './io.js';
 
@@ -13,11 +14,18 @@ export function reportError(e: unknown, io: CliIo, verbosity: number): number {
     return ExitCode.Interrupted;
   }
   const message = e instanceof Error ? e.message : String(e);
-  writeLine(io.stderr, `error: ${redactText(message)}`);
+  // Continuation lines are indented so that a newline inside a server message cannot forge a line.
+  writeLine(io.stderr, `error: ${redactText(message).split('\n').map(escapeControl).join('\n  ')}`);
+  if (isExecCredentialError(e) && e.stderrTail !== undefined) {
+    if (verbosity >= 1) {
+      for (const line of e.stderrTail.split('\n'))
+        writeLine(io.stderr, `plugin stderr: ${escapeControl(line)}`);
+    } else writeLine(io.stderr, "hint: run again with -v to see the plugin's stderr (redacted)");
+  }
   const hint = hintForError(e);
   if (hint !== undefined) writeLine(io.stderr, `hint: ${hint}`);
   if (verbosity >= 6 && e instanceof Error && e.stack !== undefined) {
-    writeLine(io.stderr, redactText(e.stack));
+    writeLine(io.stderr, redactText(e.stack).split('\n').map(escapeControl).join('\n'));
   }
   return exitCodeForError(e);
 }

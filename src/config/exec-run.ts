@@ -221,7 +221,9 @@ export function runExecPlugin(
         const how = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`;
         finish(
           new ExecCredentialError(
-            `exec plugin "${name}" ${how}${stderrTail === undefined ? '' : `: ${stderrTail}`}`,
+            // The plugin's output stays out of the message (it may hold secrets no pattern knows):
+            // `stderrTail` carries it, redacted, for callers that choose to show it.
+            `exec plugin "${name}" ${how}${stderrTail === undefined ? '' : ' (its stderr is in stderrTail)'}`,
             { command: name, exitCode: code ?? undefined, stderrTail },
           ),
         );

@@ -3,7 +3,7 @@
  * kubectl does. Synchronous: files are read now, exec plugins run lazily on the first request.
  */
 import { KubeconfigError } from '../errors.js';
-import { registerSecret } from '../redact.js';
+import { redactUrlUserinfo, registerSecret } from '../redact.js';
 import {
   anonymousCredentials,
   staticTokenCredentials,
@@ -13,10 +13,10 @@ import {
 } from './connection.js';
 import { buildUserCredentials } from './user-credentials.js';
 import { loadKubeconfig, type KubeconfigEntry, type KubeconfigEnv, type MergedKubeconfig } from './merge.js';
-import { fieldError, readPem } from './material.js';
+import { fieldError, keyPairProblem, pemProblem, readPem } from './material.js';
 import type { KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './schema.js';
 import { proxyFromEnvironment, type ProxyEnv } from './proxy-env.js';
-import { workspaceOfServer } from './server-url.js';
+import { isLoopbackHost, workspaceOfServer } from './server-url.js';
 
 /** Connection-related options of `createClient`; explicit fields override the kubeconfig. */
 export interface ConnectionOptions {
@@ -62,6 +62,11 @@ export interface LoadedConfig {
   workspace?: string | undefined;
   /** Kubeconfig files read, in precedence order. */
   sourceFiles: string[];
+  /**
+   * Problems that did not stop loading and that the user should see, e.g. credentials withheld because the
+   * server uses plain `http://`. `createClient` logs each as a warning.
+   */
+  warnings: string[];
 }
 
 function available(map: Map<string, unknown>): string {
@@ -125,6 +130,8 @@ function clusterTls(
   const insecure = override
     ? options.insecureSkipTlsVerify === true
     : cluster?.value['insecure-skip-tls-verify'] === true;
+  const caProblem = options.ca === undefined ? undefined : pemProblem(options.ca, 'certificate');
+  if (caProblem !== undefined) throw new KubeconfigError(`Option "ca" ${caProblem}`, { field: 'ca' });
   const ca = override
     ? options.ca
     : cluster === undefined
@@ -150,23 +157,59 @@ function clusterTls(
   };
 }
 
-function proxyUrl(cluster: KubeconfigEntry<KubeconfigCluster> | undefined): string | undefined {
-  const value = cluster?.value['proxy-url'];
-  if (cluster === undefined || value === undefined || value === '') return undefined;
+/**
+ * Checks a proxy URL from `proxy-url` or the environment: an absolute `http://` URL (https and socks proxies
+ * are not supported). Messages never repeat the proxy's user name or password.
+ * @returns the reason it is unusable, or `undefined`.
+ */
+function proxyProblem(value: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
-  } catch (e) {
-    throw fieldError(cluster, 'proxy-url', `proxy-url "${value}" is not a URL`, e);
+  } catch {
+    return `proxy URL "${redactUrlUserinfo(value)}" is not an absolute URL`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw fieldError(
-      cluster,
-      'proxy-url',
-      `proxy-url scheme "${url.protocol}" is not supported (use http: or https:)`,
-    );
+  if (url.protocol !== 'http:') {
+    return `proxy URL scheme "${url.protocol.slice(0, -1)}" is not supported: only http:// proxies are (CONNECT is used for https servers)`;
   }
+  if (url.password !== '') registerSecret(decodeURIComponent(url.password));
+  return undefined;
+}
+
+function proxyUrl(cluster: KubeconfigEntry<KubeconfigCluster> | undefined): string | undefined {
+  const value = cluster?.value['proxy-url'];
+  if (cluster === undefined || value === undefined || value === '') return undefined;
+  const problem = proxyProblem(value);
+  if (problem !== undefined) throw fieldError(cluster, 'proxy-url', `proxy-url: ${problem}`);
   return value;
+}
+
+/** The proxy from `HTTPS_PROXY`/`HTTP_PROXY`, checked like `proxy-url`. */
+function environmentProxy(server: string, env: ProxyEnv): string | undefined {
+  const value = proxyFromEnvironment(server, env);
+  if (value === undefined) return undefined;
+  const problem = proxyProblem(value);
+  if (problem === undefined) return value;
+  const name = server.startsWith('https:') ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+  throw new KubeconfigError(`Environment variable ${name}: ${problem}`, { field: name });
+}
+
+/**
+ * Rejects a server URL that carries a user name or password: kubectl ignores them too, and silently
+ * dropping them would hide a misconfiguration. The message shows the URL without them.
+ */
+function checkServerUserinfo(
+  server: string,
+  fromOptions: boolean,
+  cluster: KubeconfigEntry<KubeconfigCluster> | undefined,
+): void {
+  const url = new URL(server);
+  if (url.username === '' && url.password === '') return;
+  url.username = '';
+  url.password = '';
+  const msg = `server URL "${url.href}" must not contain a user name or password (they were removed from this message); put credentials in the kubeconfig user or pass a token`;
+  if (fromOptions || cluster === undefined) throw new KubeconfigError(`Option ${msg}`, { field: 'server' });
+  throw fieldError(cluster, 'server', msg.charAt(0).toUpperCase() + msg.slice(1));
 }
 
 /**
@@ -203,12 +246,14 @@ export function loadConnection(
   try {
     workspace = workspaceOfServer(server);
   } catch (e) {
-    const msg = `server "${rawServer}" is not a valid URL: ${(e as Error).message}`;
+    // No cause: a URL TypeError carries the raw input, password included.
+    const msg = `server "${redactUrlUserinfo(rawServer)}" is not a valid URL: ${redactUrlUserinfo((e as Error).message)}`;
     if (options.server !== undefined || cluster === undefined) {
-      throw new KubeconfigError(`Option ${msg}`, { field: 'server' }, { cause: e });
+      throw new KubeconfigError(`Option ${msg}`, { field: 'server' });
     }
-    throw fieldError(cluster, 'server', msg.charAt(0).toUpperCase() + msg.slice(1), e);
+    throw fieldError(cluster, 'server', msg.charAt(0).toUpperCase() + msg.slice(1));
   }
+  checkServerUserinfo(server, options.server !== undefined, cluster);
 
   const tls = clusterTls(cluster, options);
   let credentials: CredentialProvider = anonymousCredentials;
@@ -237,14 +282,36 @@ export function loadConnection(
       });
     }
     registerSecret(options.key);
+    const problem =
+      pemProblem(options.cert, 'certificate') ??
+      pemProblem(options.key, 'private key') ??
+      keyPairProblem(options.cert, options.key);
+    if (problem !== undefined) {
+      throw new KubeconfigError(`Options "cert" and "key": ${problem}`, {
+        field: problem.includes('private key') ? 'key' : 'cert',
+      });
+    }
     tls.cert = options.cert;
     tls.key = options.key;
   }
 
-  const label = ctx?.name ?? cluster?.name ?? new URL(server).host;
+  const warnings: string[] = [];
+  const serverUrl = new URL(server);
+  if (serverUrl.protocol === 'http:' && !isLoopbackHost(serverUrl.hostname)) {
+    const kind = credentialKind(options, user);
+    if (kind !== undefined) {
+      // Like kubectl: no credentials over plain HTTP. Loopback is exempt (local test servers).
+      credentials = anonymousCredentials;
+      warnings.push(
+        `credentials withheld: the ${kind} is not sent to ${serverUrl.host} because the server URL is plain http:// (only loopback addresses get credentials over http://); use https://`,
+      );
+    }
+  }
+
+  const label = ctx?.name ?? cluster?.name ?? serverUrl.host;
   const connection: Connection = { server, tls, credentials, label };
   // kubeconfig `proxy-url` first; else HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as client-go does.
-  const proxy = proxyUrl(cluster) ?? proxyFromEnvironment(server, env);
+  const proxy = proxyUrl(cluster) ?? environmentProxy(server, env);
   if (proxy !== undefined) connection.proxyUrl = proxy;
   const namespace = ctx?.value.namespace;
   return {
@@ -255,5 +322,24 @@ export function loadConnection(
     namespace: namespace === '' ? undefined : namespace,
     workspace,
     sourceFiles: [...merged.files],
+    warnings,
   };
+}
+
+/** What kind of credential a request would carry (the same precedence as the providers), if any. */
+function credentialKind(
+  options: ConnectionOptions,
+  user: KubeconfigEntry<KubeconfigUser> | undefined,
+): string | undefined {
+  if (options.token !== undefined) return 'bearer token (option "token" / --token)';
+  const u = user?.value;
+  if (u === undefined || user === undefined) return undefined;
+  const set = (v: string | undefined): boolean => v !== undefined && v !== '';
+  if (set(u.token)) return `bearer token (${user.field}.token)`;
+  if (set(u.tokenFile)) return `bearer token (${user.field}.tokenFile)`;
+  if (set(u.username) || set(u.password)) return `password (${user.field}.password)`;
+  if (u.exec != null && u['client-certificate'] === undefined && u['client-certificate-data'] === undefined) {
+    return `exec plugin token (${user.field}.exec)`;
+  }
+  return undefined;
 }

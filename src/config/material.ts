@@ -2,6 +2,7 @@
  * Reading PEM material named by a kubeconfig entry: `<field>-data` (base64, wins) or `<field>` (a file).
  * Errors name the kubeconfig file and the field, never the content.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { KubeconfigError } from '../errors.js';
 import { registerSecret } from '../redact.js';
@@ -40,6 +41,50 @@ const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
 /** What kind of PEM block a field must contain. */
 export type PemKind = 'certificate' | 'private key';
 
+const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g;
+
+/**
+ * Why `pem` is not usable as `kind`, or `undefined`: a certificate bundle must hold at least one certificate
+ * and every `CERTIFICATE` block must parse; a private key must parse. Messages never include the content.
+ */
+export function pemProblem(pem: string, kind: PemKind): string | undefined {
+  if (kind === 'private key') {
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return 'does not contain a PEM private key';
+    try {
+      createPrivateKey(pem);
+    } catch {
+      return 'contains a PEM private key that cannot be parsed';
+    }
+    return undefined;
+  }
+  const blocks = pem.match(CERT_BLOCK) ?? [];
+  if (blocks.length === 0) return 'does not contain a PEM certificate';
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      return `contains a PEM certificate (number ${i + 1}) that cannot be parsed`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Why a client certificate and key do not belong together (or cannot be read), or `undefined`. Found at load,
+ * so the user gets a kubeconfig error instead of a TLS failure that is retried as a network error.
+ */
+export function keyPairProblem(cert: string, key: string): string | undefined {
+  try {
+    const blocks = cert.match(CERT_BLOCK) ?? [];
+    const leaf = new X509Certificate(blocks[0] ?? cert);
+    return leaf.checkPrivateKey(createPrivateKey(key))
+      ? undefined
+      : 'the client key does not match the client certificate';
+  } catch {
+    return 'the client certificate or key cannot be parsed';
+  }
+}
+
 function checkPem(
   entry: KubeconfigEntry<unknown>,
   key: string,
@@ -48,11 +93,8 @@ function checkPem(
   secret: boolean,
 ): string {
   if (secret) registerSecret(pem);
-  const ok =
-    kind === 'certificate'
-      ? /-----BEGIN [A-Z ]*CERTIFICATE-----/.test(pem)
-      : /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem);
-  if (!ok) throw fieldError(entry, key, `${key} does not contain a PEM ${kind}`);
+  const problem = pemProblem(pem, kind);
+  if (problem !== undefined) throw fieldError(entry, key, `${key} ${problem}`);
   return pem;
 }
 

@@ -2,6 +2,7 @@
  * kcp server URLs: kcp's own kubeconfigs point at `https://host:6443/clusters/root`. The `/clusters/<x>`
  * segment names the workspace; the transport replaces that one segment to address another workspace.
  */
+import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../errors.js';
 import { isValidWorkspacePath } from '../kcp/paths.js';
 
@@ -70,4 +71,17 @@ export function splitServerUrl(server: string): ServerUrlParts {
 export function workspaceOfServer(server: string): string | undefined {
   const { cluster } = splitServerUrl(server);
   return cluster !== undefined && isValidWorkspacePath(cluster) ? cluster : undefined;
+}
+
+/**
+ * True when `hostname` (as `URL.hostname` gives it) is a loopback address: `localhost`, `127.0.0.0/8` or
+ * `::1`. Names other than `localhost` are not resolved, so `*.localhost` does not count.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  if (host.toLowerCase() === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) !== 6) return false;
+  // The URL parser compresses every spelling of ::1 to `[::1]`.
+  return new URL(`http://[${host}]/`).hostname === '[::1]';
 }

@@ -23,7 +23,7 @@ import {
   type ExecClusterInfo,
   type ExecPluginConfig,
 } from './exec-run.js';
-import { fieldError, readPem } from './material.js';
+import { fieldError, keyPairProblem, readPem } from './material.js';
 import type { KubeconfigEntry } from './merge.js';
 import type { KubeconfigCluster, KubeconfigExec, KubeconfigUser } from './schema.js';
 
@@ -144,6 +144,10 @@ export function buildUserCredentials(
       missing,
       `${missing} (or ${missing}-data) is missing: a client certificate needs both a certificate and a key`,
     );
+  }
+  if (cert !== undefined && key !== undefined) {
+    const problem = keyPairProblem(cert, key);
+    if (problem !== undefined) throw fieldError(user, 'client-key', problem);
   }
   let credentials: CredentialProvider = anonymousCredentials;
   if (!ctx.skipAuth) {

@@ -9,6 +9,7 @@ import { exportFacts, sliceFacts } from './facts.js';
 import type { ResolveTarget } from './refs.js';
 import { resolveRules, type Observation } from './rules.js';
 import type { EndpointResolution } from './types.js';
+import { timerDelay } from '../timers.js';
 
 /** Attempts for one read before a transport failure is reported (network, 5xx, 429). */
 export const RESOLVE_ATTEMPTS = 4;
@@ -32,7 +33,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, timerDelay(ms));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -9,6 +9,7 @@ import {
 } from '../errors.js';
 import { statusReasonForCode, statusSchema, type Status } from '../kcp/meta.js';
 import { redactText } from '../redact.js';
+import { escapeControl } from '../text.js';
 
 /** The request an error is about (never headers or credentials). */
 export interface RequestInfo {
@@ -73,17 +74,33 @@ function parseStatus(body: string): Status | undefined {
   return s.kind === 'Status' || s.message !== undefined || s.reason !== undefined ? s : undefined;
 }
 
+/** A redirect's `Location` for a message: resolved against the request URL, without user info, one line. */
+function redirectTarget(requestUrl: string, location: string): string {
+  let target = location;
+  try {
+    target = displayUrl(new URL(location, requestUrl).href);
+  } catch {
+    // not a URL: shown as sent, escaped below
+  }
+  return escapeControl(target.length > 300 ? `${target.slice(0, 300)}…` : target);
+}
+
 /** Builds the {@link ApiStatusError} for a non-2xx answer from its (text) body and headers. */
 export function statusError(
   req: RequestInfo,
   status: number,
   body: string,
-  headers: { retryAfter?: string | undefined } = {},
+  headers: { retryAfter?: string | undefined; location?: string | undefined } = {},
 ): ApiStatusError {
   const s = parseStatus(body);
   const reason = s?.reason !== undefined && s.reason !== '' ? s.reason : reasonForStatus(status);
   let detail: string;
-  if (s !== undefined) {
+  if (status >= 300 && status < 400) {
+    // Redirects are never followed (credentials would go to another host); say where it pointed.
+    const to =
+      headers.location === undefined ? 'no Location header' : redirectTarget(req.url, headers.location);
+    detail = `redirect to ${to} not followed`;
+  } else if (s !== undefined) {
     detail = s.message ?? '';
     const causes = s.details?.causes ?? [];
     if (causes.length > 0) {

@@ -163,7 +163,10 @@ export function createTransport(options: TransportOptions): HttpTransport {
     const info: RequestInfo = { method: ex.method, url: ex.url };
     const text = await bodyText(res);
     if (res.status < 200 || res.status >= 300) {
-      throw statusError(info, res.status, text, { retryAfter: header(res, 'retry-after') });
+      throw statusError(info, res.status, text, {
+        retryAfter: header(res, 'retry-after'),
+        location: header(res, 'location'),
+      });
     }
     return parseJson(text, `${ex.method} ${displayUrl(ex.url)}`);
   }
@@ -259,7 +262,10 @@ export function createTransport(options: TransportOptions): HttpTransport {
     }
     if (res.status < 200 || res.status >= 300) {
       const text = await bodyText(res);
-      throw statusError(info, res.status, text, { retryAfter: header(res, 'retry-after') });
+      throw statusError(info, res.status, text, {
+        retryAfter: header(res, 'retry-after'),
+        location: header(res, 'location'),
+      });
     }
     const stream = res.data as Readable;
     const request = res.request as { destroy?: unknown } | undefined;
@@ -289,6 +295,7 @@ export function createTransport(options: TransportOptions): HttpTransport {
       if (res.status < 200 || res.status >= 300) {
         throw statusError({ method: 'DELETE', url }, res.status, text, {
           retryAfter: header(res, 'retry-after'),
+          location: header(res, 'location'),
         });
       }
     },

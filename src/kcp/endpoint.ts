@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { redactUrlUserinfo } from '../redact.js';
+import { escapeControl, hasControl } from '../text.js';
 import { labelSelectorProblem, labelSelectorSchema } from './labels.js';
 
 /**
@@ -43,25 +45,53 @@ export interface EndpointList<T> {
   invalid: InvalidEndpoint[];
 }
 
+/** Quotes a server string for a message: JSON-style quotes, every control character escaped. */
+function quote(text: string): string {
+  return `"${escapeControl(redactUrlUserinfo(text).replace(/\\/g, '\\\\').replace(/"/g, '\\"'))}"`;
+}
+
 /**
  * Says why `url` is not a usable virtual-workspace URL (not an absolute `http:`/`https:` URL with a host,
- * or surrounded by whitespace), or `undefined` when it is fine.
+ * containing whitespace or a control character, or carrying a user name or password), or `undefined` when it
+ * is fine. The URL parser silently drops tabs and newlines and encodes other controls, so such a URL is
+ * rejected rather than repaired: the raw string could otherwise reach a terminal or a `while read` loop.
  */
 export function endpointUrlProblem(url: string): string | undefined {
-  const quoted = JSON.stringify(url);
   if (url === '') return 'url is empty';
-  if (url.trim() !== url) return `url ${quoted} has leading or trailing whitespace`;
+  if (url.trim() !== url) return `url ${quote(url)} has leading or trailing whitespace`;
+  if (hasControl(url) || /\s/.test(url)) {
+    return `url ${quote(url)} contains whitespace or a control character`;
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return `url ${quoted} is not an absolute URL`;
+    return `url ${quote(url)} is not an absolute URL`;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    return `url ${quoted} must use http or https, not ${parsed.protocol.slice(0, -1)}`;
+    return `url ${quote(url)} must use http or https, not ${escapeControl(parsed.protocol.slice(0, -1))}`;
   }
-  if (parsed.hostname === '') return `url ${quoted} has no host`;
+  if (parsed.hostname === '') return `url ${quote(url)} has no host`;
+  if (parsed.username !== '' || parsed.password !== '') {
+    parsed.username = '';
+    parsed.password = '';
+    return `url ${quote(parsed.href)} must not carry a user name or password`;
+  }
   return undefined;
+}
+
+/**
+ * The canonical spelling of a valid endpoint URL, used for de-duplication and output: scheme and host in
+ * lower case, default port dropped, path percent-encoded by the URL parser, and no trailing slashes
+ * (`https://d.example`, `https://d.example/` and `HTTPS://D.EXAMPLE/` are one URL).
+ */
+export function normaliseEndpointUrl(url: string): string {
+  const u = new URL(url);
+  const href = u.href;
+  if (u.search !== '' || u.hash !== '') return href;
+  let end = href.length;
+  while (end > 0 && href[end - 1] === '/') end -= 1;
+  return href.slice(0, end);
 }
 
 function itemProblem(value: unknown, withShards: boolean): string | undefined {
@@ -95,10 +125,11 @@ function itemProblem(value: unknown, withShards: boolean): string | undefined {
 
 /**
  * Validates a raw URL list item by item: one bad item is reported in `invalid` and never fails the others.
+ * Valid URLs are returned in their canonical spelling ({@link normaliseEndpointUrl}).
  * `raw` absent or `null` (kcp 0.27–0.29 write `"endpoints": null`) is an empty list; a non-array is one
  * invalid entry at index -1.
  */
-export function readEndpointItems<T>(
+export function readEndpointItems<T extends { url: string }>(
   raw: unknown,
   schema: z.ZodType<T>,
   options: { withShards: boolean },
@@ -112,7 +143,8 @@ export function readEndpointItems<T>(
   raw.forEach((value: unknown, index) => {
     const problem = itemProblem(value, options.withShards);
     const parsed = problem === undefined ? schema.safeParse(value) : undefined;
-    if (parsed?.success === true) out.endpoints.push(parsed.data);
+    if (parsed?.success === true)
+      out.endpoints.push({ ...parsed.data, url: normaliseEndpointUrl(parsed.data.url) });
     else out.invalid.push({ index, value, problem: problem ?? 'item does not match the expected shape' });
   });
   return out;

@@ -3,6 +3,7 @@ import { type KcpError, NetworkError, TimeoutError, isApiStatusError } from '../
 import type { ResourceDescriptor } from '../kcp/resource.js';
 import type { Transport, WatchItem } from '../http/types.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { timerDelay } from '../timers.js';
 import { Backoff } from './backoff.js';
 import { type WatchOutcome, classify, isReportableError, toKcpError } from './policy.js';
 import { type KubeObject, buildStore, diffStores, objectKey, statusToError } from './store.js';
@@ -132,8 +133,11 @@ export class Reflector<T extends KubeObject> {
       if (needList) {
         if (relist === undefined) this.status({ type: 'connecting' });
         else this.status({ type: 'relisting', reason: relist });
+        if (this.isStopped()) return;
         try {
           await this.list();
+          // A subscriber may have stopped us from inside the synced emission.
+          if (this.isStopped()) return;
           needList = false;
           relist = undefined;
         } catch (e) {
@@ -148,6 +152,7 @@ export class Reflector<T extends KubeObject> {
           continue;
         }
       }
+      if (this.isStopped()) return;
       const outcome = await this.watchOnce();
       if (this.isStopped()) return;
       if (outcome.kind === 'closed') {
@@ -196,6 +201,8 @@ export class Reflector<T extends KubeObject> {
   }
 
   private async watchOnce(): Promise<WatchOutcome> {
+    // Never open a watch (or arm its deadline) once stopped: an already-aborted signal fires no listener.
+    if (this.controller.signal.aborted) return { kind: 'closed', events: 0, durationMs: 0 };
     const t = this.tuning;
     const min = t.minWatchTimeoutSeconds;
     const raw = min + t.random() * min;
@@ -213,7 +220,7 @@ export class Reflector<T extends KubeObject> {
       this.watchTimer = undefined;
       deadlineState.timedOut = true;
       ctrl.abort();
-    }, deadlineMs);
+    }, timerDelay(deadlineMs));
     const startedAt = this.now();
     let events = 0;
     const fail = (e: unknown): WatchOutcome =>
@@ -234,15 +241,18 @@ export class Reflector<T extends KubeObject> {
         inactivityTimeoutMs,
         signal: ctrl.signal,
       });
-      if (!this.connected && !this.stopped) {
+      if (this.isStopped()) return { kind: 'closed', events, durationMs: this.now() - startedAt };
+      if (!this.connected) {
         this.connected = true;
         this.status({ type: 'connected', resourceVersion: this.rv });
       }
       for await (const item of stream) {
-        if (this.stopped) break;
+        if (this.isStopped()) break;
         events += 1;
         const error = this.apply(item);
         if (error !== undefined) return classify(error);
+        // apply() emits; a subscriber may have stopped us.
+        if (this.isStopped()) break;
       }
       if (deadlineState.timedOut) return fail(undefined);
       return { kind: 'closed', events, durationMs: this.now() - startedAt };
@@ -295,13 +305,15 @@ export class Reflector<T extends KubeObject> {
     const { delayMs, attempt } = this.backoff.next(this.now(), error);
     this.logger.warn(`retrying in ${delayMs} ms (attempt ${attempt}): ${error.message}`, this.ctx());
     this.status({ type: 'retrying', attempt, delayMs, error });
+    // The status emission may have stopped us: arm no timer then.
+    if (this.isStopped()) return;
     await new Promise<void>((resolve) => {
       this.wake = resolve;
       this.sleepTimer = setTimeout(() => {
         this.sleepTimer = undefined;
         this.wake = undefined;
         resolve();
-      }, delayMs);
+      }, timerDelay(delayMs));
     });
   }
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { extractVerbosity, parseCli, UsageError } from '../../src/cli/args.js';
 import { formatDuration, parseDuration } from '../../src/cli/duration.js';
@@ -102,11 +103,44 @@ describe('parseCli', () => {
     [['completion', 'tcsh'], 'unsupported shell "tcsh"'],
     [['help', 'nope'], 'unknown command "nope"'],
     [['demo', 'extra'], 'unexpected argument "extra" for demo'],
+    [['get', 'x', '--request-timeout', '-5s'], 'invalid --request-timeout "-5s": the value is negative'],
+    [['wait', 'x', '--timeout', '-1'], 'invalid --timeout "-1": the value is negative'],
+    [['wait', 'x', '--timeout=-2m'], 'invalid --timeout "-2m": the value is negative'],
+    [
+      ['get', 'x', '--context', '-x'],
+      'flag --context needs a value; to give one that starts with "-", write --context=-x',
+    ],
+    [['wait', 'x', '--timeout', '597h'], 'invalid --timeout "597h": longer than the maximum of 596h31m23s'],
+    [['get', 'x', '--request-timeout', '2147484s'], 'longer than the maximum of 596h31m23s'],
+    [['wait', 'x', '--timeout='], 'flag --timeout is empty'],
+    [['get', 'x', '--server='], 'flag --server is empty: give a value or leave the flag out'],
+    [['get', 'x', '-s', ''], 'flag --server is empty'],
+    [['get', 'x', '--kubeconfig='], 'flag --kubeconfig is empty'],
+    [['get', 'x', '--token', ' '], 'flag --token is empty'],
+    [['get', 'x', '--context='], 'flag --context is empty'],
   ])('rejects %j with a one-line reason', (argv, message) => {
     const e = usage(argv);
     expect(e.message).toContain(message);
     expect(e.message).not.toContain('\n');
     expect(e.hint).toMatch(/kcp-endpoints/);
+  });
+
+  it('accepts the longest duration a timer can wait, and every duration it accepts is a safe timer delay', () => {
+    expect(parseCli(['wait', 'x', '--timeout', '596h31m23s']).timeoutMs).toBe(2_147_483_000);
+    fc.assert(
+      fc.property(fc.nat({ max: 1_000_000 }), fc.constantFrom('ms', 's', 'm', 'h'), (n, unit) => {
+        let ms: number | undefined;
+        try {
+          ms = parseCli(['wait', 'x', '--timeout', `${n}${unit}`]).timeoutMs;
+        } catch (e) {
+          expect(e).toBeInstanceOf(UsageError);
+          expect((e as Error).message).toContain('longer than the maximum');
+          return;
+        }
+        expect(ms).toBeGreaterThanOrEqual(0);
+        expect(ms).toBeLessThanOrEqual(2 ** 31 - 1);
+      }),
+    );
   });
 
   it('hints at the command help when the command is known', () => {

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { runInProcess, useSimFixture } from './helpers.js';
+import { ROOT, runInProcess, useSimFixture } from './helpers.js';
 
 const sim = useSimFixture();
 
@@ -165,7 +165,7 @@ describe('get', () => {
 
   it('reads a CA bundle given with --certificate-authority', async () => {
     const file = join(sim.fx.dir, 'ca.crt');
-    writeFileSync(file, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    writeFileSync(file, readFileSync(join(ROOT, 'test/fixtures/kubeconfig/pem/ca.crt'), 'utf8'));
     // http server: the CA is loaded but not used; the command still works
     const r = await runInProcess([
       'get',

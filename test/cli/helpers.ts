@@ -38,12 +38,14 @@ export interface InProcessOptions {
   signal?: AbortSignal;
   /** Called with the io once the run started (e.g. to abort later). */
   stdout?: MemoryStream;
+  /** The stderr to write to (e.g. to wait for a diagnostic before acting). */
+  stderr?: MemoryStream;
 }
 
 /** Runs the CLI in this process with memory streams. */
 export async function runInProcess(argv: string[], options: InProcessOptions = {}): Promise<CliResult> {
   const stdout = options.stdout ?? new MemoryStream(options.tty ?? false, 200);
-  const stderr = new MemoryStream(options.tty ?? false, 200);
+  const stderr = options.stderr ?? new MemoryStream(options.tty ?? false, 200);
   const io: CliIo = {
     stdout,
     stderr,

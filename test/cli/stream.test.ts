@@ -86,8 +86,9 @@ describe('watch', () => {
 
   it('shows connection progress at -v 2 and retries (once each) while the server is unreachable', async () => {
     const ac = new AbortController();
-    const running = runInProcess(['watch', `${P}:ready`, ...DEAD, '-v', '2'], { signal: ac.signal });
-    await new Promise((r) => setTimeout(r, 300));
+    const stderr = new MemoryStream();
+    const running = runInProcess(['watch', `${P}:ready`, ...DEAD, '-v', '2'], { signal: ac.signal, stderr });
+    await eventually(() => /^retrying apiexports.* \(attempt 1\)/m.test(stderr.text));
     ac.abort();
     const r = await running;
     expect(r.code).toBe(0);
@@ -110,10 +111,13 @@ describe('wait', () => {
     sim.fx.sim.createExport(P, 'waited');
     await sim.fx.sim.waitForIdle();
     const stdout = new MemoryStream();
+    const stderr = new MemoryStream();
     const running = runInProcess(['wait', `${P}:waited`, '--for', 'urls=2', '-o', 'urls', ...sim.kc], {
       stdout,
+      stderr,
     });
-    await new Promise((r) => setTimeout(r, 50));
+    // Bind only once the first (unmet) state was reported, whatever the machine's load.
+    await eventually(() => stderr.text.includes('waiting for urls=2:'));
     sim.fx.sim.bind('root:org:consumer-a', `${P}:waited`);
     sim.fx.sim.bind('root:org:consumer-b', `${P}:waited`);
     const r = await running;
@@ -157,10 +161,12 @@ describe('wait', () => {
 
   it('exits 130 when interrupted', async () => {
     const ac = new AbortController();
+    const stderr = new MemoryStream();
     const running = runInProcess(['wait', `${P}:awaiting`, '--timeout', '0', ...sim.kc], {
       signal: ac.signal,
+      stderr,
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => stderr.text.includes('waiting for ready:'));
     ac.abort();
     const r = await running;
     expect(r.code).toBe(130);

@@ -15,6 +15,7 @@ import { execCredentials, sharedExecCredentials } from '../../src/config/exec-pr
 import { runExecPlugin, type ExecPluginConfig } from '../../src/config/exec-run.js';
 import { loadConnection } from '../../src/config/load-connection.js';
 import { isAbortError, isExecCredentialError, type ExecCredentialError } from '../../src/errors.js';
+import { runInProcess } from '../cli/helpers.js';
 
 const PLUGIN = resolve(import.meta.dirname, '../fixtures/exec/plugin.mjs');
 let dir: string;
@@ -136,6 +137,20 @@ describe('runExecPlugin', () => {
     expect(e.exitCode).toBe(3);
     expect(e.stderrTail).toContain('authentication failed for token');
     expect(e.message).toContain('exited with code 3');
+  });
+
+  it('keeps plugin output out of message, toJSON and inspect, even secrets no pattern recognises', async () => {
+    const leaks = ['session: 9f8e7d6c5b4a', 'sk_live_51Habcdefghijkl', 'cookie=abc.def.ghi'];
+    const e = await execError(
+      runExecPlugin(plugin({ PLUGIN_MODE: 'fail', PLUGIN_STDERR: `${leaks.join('\n')}\n` }), {
+        timeoutMs: 5000,
+        isTTY: noTTY,
+      }),
+    );
+    expect(e.message).toBe(`exec plugin "${e.command}" exited with code 3 (its stderr is in stderrTail)`);
+    const printed = [e.message, String(e.stack), inspect(e)].join('\n');
+    for (const leak of leaks) expect(printed).not.toContain(leak);
+    expect(e.stderrTail).toContain('sk_live_51Habcdefghijkl');
   });
 
   it('names a missing command and prints its install hint', async () => {
@@ -389,5 +404,38 @@ describe('exec plugins from a kubeconfig', () => {
     const seen = JSON.parse(readFileSync(dump, 'utf8'));
     expect(seen.info.spec.cluster).toEqual({ server: 'https://x', 'insecure-skip-tls-verify': true });
     expect(seen.info.spec.interactive).toBe((process.stdin as { isTTY?: boolean }).isTTY === true);
+  });
+});
+
+describe('the CLI and exec plugin output', () => {
+  it('shows the redacted plugin stderr only with -v', async () => {
+    const path = join(dir, 'exec-kubeconfig.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        clusters: [{ name: 'c', cluster: { server: 'http://127.0.0.1:1' } }],
+        users: [
+          {
+            name: 'u',
+            user: {
+              exec: {
+                ...plugin({ PLUGIN_MODE: 'fail', PLUGIN_STDERR: 'session: 9f8e7d6c5b4a\n' }),
+                interactiveMode: 'Never',
+              },
+            },
+          },
+        ],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+        'current-context': 'x',
+      }),
+    );
+    const quiet = await runInProcess(['get', 'root:x', '--kubeconfig', path]);
+    expect(quiet.code).toBe(1);
+    expect(quiet.stderr).toContain('exited with code 3 (its stderr is in stderrTail)');
+    expect(quiet.stderr).not.toContain('9f8e7d6c5b4a');
+    expect(quiet.stderr).toContain("hint: run again with -v to see the plugin's stderr (redacted)");
+    const verbose = await runInProcess(['get', 'root:x', '--kubeconfig', path, '-v']);
+    expect(verbose.stderr).toContain('plugin stderr: session: 9f8e7d6c5b4a');
+    expect(verbose.stderr).toContain('plugin stderr: authentication failed for token');
   });
 });

@@ -9,6 +9,8 @@ const PEM = join(FIX, 'pem');
 const CA = readFileSync(join(PEM, 'ca.crt'), 'utf8');
 const CERT = readFileSync(join(PEM, 'client.crt'), 'utf8');
 const KEY = readFileSync(join(PEM, 'client.key'), 'utf8');
+const OTHER_CERT = readFileSync(join(PEM, 'other-client.crt'), 'utf8');
+const OTHER_KEY = readFileSync(join(PEM, 'other-client.key'), 'utf8');
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const noFiles = { HOME: '/nonexistent-home-for-tests' };
 
@@ -165,18 +167,58 @@ describe('loadConnection', () => {
         server: 'https://other:1/clusters/root:x',
         token: 'flag-token-123',
         tlsServerName: 'b',
-        ca: 'PEM-CA',
+        ca: CA,
       },
       noFiles,
     );
     expect(r.connection.server).toBe('https://other:1/clusters/root:x');
     expect(r.workspace).toBe('root:x');
-    expect(r.connection.tls).toMatchObject({ ca: 'PEM-CA', serverName: 'b', cert: CERT, key: KEY });
+    expect(r.connection.tls).toMatchObject({ ca: CA, serverName: 'b', cert: CERT, key: KEY });
     expect((await r.connection.credentials.get()).headers['Authorization']).toBe('Bearer flag-token-123');
     const insecure = loadConnection({ kubeconfig, insecureSkipTlsVerify: true }, noFiles);
     expect(insecure.connection.tls).toMatchObject({ ca: undefined, insecureSkipTlsVerify: true });
-    const certs = loadConnection({ kubeconfig, cert: 'C', key: 'K' }, noFiles);
-    expect(certs.connection.tls).toMatchObject({ cert: 'C', key: 'K' });
+    const certs = loadConnection({ kubeconfig, cert: OTHER_CERT, key: OTHER_KEY }, noFiles);
+    expect(certs.connection.tls).toMatchObject({ cert: OTHER_CERT, key: OTHER_KEY });
+  });
+
+  it('rejects a client key that does not match its certificate at load, without printing the key', () => {
+    const mismatched = fail({
+      kubeconfig: kc(
+        {},
+        { 'client-certificate': join(PEM, 'client.crt'), 'client-key': join(PEM, 'other-client.key') },
+      ),
+    });
+    expect(mismatched.field).toBe('users[0].user.client-key');
+    expect(mismatched.message).toBe(
+      'the client key does not match the client certificate (users[0].user.client-key in the kubeconfig object)',
+    );
+    const data = fail({
+      kubeconfig: kc({}, { 'client-certificate-data': b64(OTHER_CERT), 'client-key-data': b64(KEY) }),
+    });
+    expect(data.field).toBe('users[0].user.client-key');
+    const options = fail({ kubeconfig: kc({}), cert: CERT, key: OTHER_KEY });
+    expect(options.message).toBe(
+      'Options "cert" and "key": the client key does not match the client certificate',
+    );
+    for (const e of [mismatched, data, options]) {
+      expect(JSON.stringify(e) + String(e.stack)).not.toContain(KEY.split('\n')[1]);
+      expect(JSON.stringify(e) + String(e.stack)).not.toContain(OTHER_KEY.split('\n')[1]);
+    }
+  });
+
+  it('rejects a CA that is not PEM, or whose PEM does not parse, as a KubeconfigError at load', () => {
+    const der = Buffer.from(CA.split('\n').slice(1, -2).join(''), 'base64');
+    expect(
+      fail({ kubeconfig: kc({ 'certificate-authority-data': der.toString('base64') }) }).message,
+    ).toContain('certificate-authority-data does not contain a PEM certificate');
+    const broken = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    expect(fail({ kubeconfig: kc({ 'certificate-authority-data': b64(broken) }) }).message).toContain(
+      'certificate-authority-data contains a PEM certificate (number 1) that cannot be parsed',
+    );
+    expect(fail({ kubeconfig: kc({}), ca: 'not a certificate' }).field).toBe('ca');
+    expect(fail({ kubeconfig: kc({}), ca: `${CA}${broken}` }).message).toBe(
+      'Option "ca" contains a PEM certificate (number 2) that cannot be parsed',
+    );
   });
 
   it('rejects half a client certificate in options or kubeconfig', () => {
@@ -222,14 +264,30 @@ describe('loadConnection', () => {
     );
   });
 
-  it('carries an http(s) proxy-url and rejects others', () => {
+  it('carries an http proxy-url and rejects https, socks and non-URLs as a KubeconfigError naming the field', () => {
     expect(
       loadConnection({ kubeconfig: kc({ 'proxy-url': 'http://proxy:3128' }) }, noFiles).connection.proxyUrl,
     ).toBe('http://proxy:3128');
-    expect(fail({ kubeconfig: kc({ 'proxy-url': 'socks5://proxy:1080' }) }).field).toBe(
-      'clusters[0].cluster.proxy-url',
+    for (const bad of ['socks5://proxy:1080', 'https://proxy:3128', 'not a url']) {
+      expect(fail({ kubeconfig: kc({ 'proxy-url': bad }) }).field, bad).toBe('clusters[0].cluster.proxy-url');
+    }
+    expect(fail({ kubeconfig: kc({ 'proxy-url': 'not a url' }) }).message).toContain(
+      'is not an absolute URL',
     );
-    expect(fail({ kubeconfig: kc({ 'proxy-url': 'not a url' }) }).message).toContain('is not a URL');
+    expect(fail({ kubeconfig: kc({ 'proxy-url': 'https://proxy:3128' }) }).message).toBe(
+      'proxy-url: proxy URL scheme "https" is not supported: only http:// proxies are (CONNECT is used for https servers) (clusters[0].cluster.proxy-url in the kubeconfig object)',
+    );
+  });
+
+  it('rejects an https or invalid HTTPS_PROXY/HTTP_PROXY as a KubeconfigError naming the variable', () => {
+    const e = fail({ kubeconfig: kc({}) }, {
+      ...noFiles,
+      HTTPS_PROXY: 'https://proxy:3128',
+    } as typeof noFiles);
+    expect(e.field).toBe('HTTPS_PROXY');
+    expect(e.message).toContain(
+      'Environment variable HTTPS_PROXY: proxy URL scheme "https" is not supported',
+    );
   });
 
   it('returns the namespace of the context', () => {

@@ -83,3 +83,17 @@ export async function closeAll(
   client?.close();
   await sim?.close();
 }
+
+/** Resolves once `cond()` holds, polling every few ms; rejects with `what` after `timeoutMs`. */
+export async function until(cond: () => boolean, what: () => string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what()}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Number of active timers of this process (`setTimeout`/`setInterval`). */
+export function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+}

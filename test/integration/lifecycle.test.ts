@@ -1,6 +1,8 @@
+import { firstValueFrom, first, lastValueFrom, take, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
 import { startKcpSimulator, type KcpSimulator } from '../../src/testing/index.js';
-import { closeAll, Recorder, simClient } from './helpers.js';
+import { activeTimers, closeAll, Recorder, simClient, until } from './helpers.js';
 import type { EndpointChange } from '../../src/endpoints/types.js';
 import type { KcpEndpointsClient } from '../../src/client.js';
 
@@ -63,4 +65,42 @@ describe('endpoint lifecycle on kcp 0.28+', () => {
     }
     rec.stop();
   });
+});
+
+describe('a watch ended by its only subscriber', () => {
+  const takers: Array<[string, (o: Observable<EndpointChange>) => Promise<EndpointChange>]> = [
+    ['firstValueFrom', (o) => firstValueFrom(o)],
+    ['take(1)', (o) => lastValueFrom(o.pipe(take(1)))],
+    ['first(pred)', (o) => firstValueFrom(o.pipe(first((c) => c.phase === 'Ready')))],
+  ];
+
+  it.each(takers)(
+    'closes every watch, socket and timer after %s, without closing the client',
+    async (_name, takeOne) => {
+      sim = await startKcpSimulator({ profile: '0.28+' });
+      sim.createWorkspace('root:org:provider');
+      sim.createWorkspace('root:org:consumer');
+      sim.createExport('root:org:provider', 'today-cowboys');
+      sim.bind('root:org:consumer', 'root:org:provider:today-cowboys');
+      await sim.waitForIdle();
+      const s = sim;
+      const timersBefore = activeTimers();
+      const requests: string[] = [];
+      client = simClient(sim, {
+        logger: { ...silentLogger, debug: (_m, ctx) => requests.push(String(ctx?.['url'])) },
+      });
+      const provider = client.workspace('root:org:provider');
+      for (let i = 0; i < 20; i++) {
+        const c = await takeOne(provider.watchEndpoints('today-cowboys'));
+        expect(c.phase).toBe('Ready');
+      }
+      await until(
+        () => s.watches() === 0 && s.connections() === 0,
+        () => `${s.watches()} watches, ${s.connections()} connections`,
+      );
+      expect(requests.filter((u) => u.includes('watch=true'))).toEqual([]);
+      expect(requests.length).toBeGreaterThan(0);
+      expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
+    },
+  );
 });

@@ -4,7 +4,7 @@ import type { KcpEndpointsClient } from '../../src/client.js';
 import { isApiStatusError } from '../../src/errors.js';
 import { resolveLogger, silentLogger } from '../../src/logger.js';
 import { startKcpSimulator, type KcpSimulator } from '../../src/testing/index.js';
-import { closeAll, simClient } from './helpers.js';
+import { closeAll, simClient, until } from './helpers.js';
 
 let sim: KcpSimulator | undefined;
 let client: KcpEndpointsClient | undefined;
@@ -44,15 +44,20 @@ describe('typed resource clients', () => {
         toArray(),
       ),
     );
-    await new Promise((r) => setTimeout(r, 50));
+    await until(
+      () => sim.watches() === 1,
+      () => `${sim.watches()} watches`,
+    );
     sim.createExport('root:org:provider', 'c');
     sim.deleteExport('root:org:provider', 'a');
     const got = await events;
     const named = got.map((e) => `${e.type}:${'object' in e ? e.object.metadata.name : ''}`);
     expect(named[0]).toBe('ADDED:c');
     expect(named.at(-1)).toBe('DELETED:a');
-    await new Promise((r) => setTimeout(r, 50));
-    expect(sim.watches()).toBe(0);
+    await until(
+      () => sim.watches() === 0,
+      () => `${sim.watches()} watches`,
+    );
   });
 
   it('watch ends with an ApiStatusError when the resourceVersion is too old', async () => {

@@ -5,7 +5,7 @@ import type { EndpointChange } from '../../src/endpoints/types.js';
 import { legacyVirtualWorkspaces } from '../../src/endpoints/legacy.js';
 import { isInvalidArgumentError } from '../../src/errors.js';
 import { startKcpSimulator, type KcpSimulator, type SimulatorOptions } from '../../src/testing/index.js';
-import { closeAll, Recorder, simClient } from './helpers.js';
+import { closeAll, Recorder, simClient, until } from './helpers.js';
 
 let sim: KcpSimulator | undefined;
 let client: KcpEndpointsClient | undefined;
@@ -186,10 +186,11 @@ describe('discovery scenarios against the simulator', () => {
     rec.subscription.add(() => (completed = true));
     await rec.until(() => true);
     ac.abort();
-    await new Promise((r) => setTimeout(r, 20));
     expect(completed).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(sim.watches()).toBe(0);
+    await until(
+      () => sim.watches() === 0,
+      () => `${sim.watches()} watches`,
+    );
   });
 
   it('shares two watch connections between 1,000 watched exports and closes them all on unsubscribe', async () => {
@@ -213,9 +214,10 @@ describe('discovery scenarios against the simulator', () => {
     expect(sim.watches()).toBe(2);
     expect(maxWatches).toBeLessThanOrEqual(2);
     for (const s of subs) s.unsubscribe();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(sim.watches()).toBe(0);
-    expect(sim.connections()).toBe(0);
+    await until(
+      () => sim.watches() === 0 && sim.connections() === 0,
+      () => `${sim.watches()} watches, ${sim.connections()} connections`,
+    );
   });
 
   it('reports retries on status$ while converging after a dropped watch', async () => {

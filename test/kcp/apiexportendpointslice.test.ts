@@ -95,7 +95,7 @@ describe('APIExportEndpointSlice', () => {
       [2, 'url is empty'],
       [3, 'url is missing'],
       [4, 'expected an object with a "url", got string'],
-      [5, 'url "not a url" is not an absolute URL'],
+      [5, 'url "not a url" contains whitespace or a control character'],
       [6, 'shards.matchAll and shards.selector are mutually exclusive'],
     ]);
     expect(r.invalid[3]?.value).toBe('just-a-string');

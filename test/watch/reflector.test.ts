@@ -428,3 +428,69 @@ describe('Reflector timers', () => {
     expect(transport.openWatches).toBe(0);
   });
 });
+
+describe('Reflector stopped by a subscriber', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  type Point = 'first sync' | 'relist' | 'change' | 'error' | 'connected' | 'retrying';
+  /** Whether `e` is the emission at which the test unsubscribes. */
+  const at: Record<Point, (e: ReflectorEvent<Widget>) => boolean> = {
+    'first sync': (e) => e.type === 'synced',
+    relist: (e) => e.type === 'status' && e.status.type === 'relisting',
+    change: (e) => e.type === 'changed',
+    error: (e) => e.type === 'failed',
+    connected: (e) => e.type === 'status' && e.status.type === 'connected',
+    retrying: (e) => e.type === 'status' && e.status.type === 'retrying',
+  };
+
+  it.each(Object.keys(at) as Point[])(
+    'leaves no watch, request or timer open when stopped from inside the %s emission',
+    async (point) => {
+      vi.useFakeTimers();
+      const transport = new FakeTransport();
+      transport.objects = [widget('a', '5')];
+      if (point === 'error' || point === 'retrying') {
+        transport.listSteps = [new ApiStatusError('forbidden', { status: 403, reason: 'Forbidden' })];
+      }
+      const r = new Reflector(transport, widgets, 'root', { tuning: fastTuning });
+      let stoppedAt: { watches: number; lists: number } | undefined;
+      r.events$.subscribe((e) => {
+        if (stoppedAt !== undefined || !at[point](e)) return;
+        // `relist` is reached after the first watch fails with an ERROR 410.
+        r.stop();
+        stoppedAt = { watches: transport.watchCalls.length, lists: transport.lists.length };
+      });
+      r.start();
+      await vi.advanceTimersByTimeAsync(1);
+      if (point === 'change') transport.watches[0]?.push({ type: 'ADDED', object: widget('b', '6') });
+      if (point === 'relist') {
+        transport.watches[0]?.push({
+          type: 'ERROR',
+          status: { kind: 'Status', status: 'Failure', code: 410, reason: 'Expired', message: 'too old' },
+        });
+      }
+      await vi.advanceTimersByTimeAsync(50);
+      await r.join();
+      expect(stoppedAt).toBeDefined();
+      expect(transport.watchCalls).toHaveLength(stoppedAt!.watches);
+      expect(transport.lists).toHaveLength(stoppedAt!.lists);
+      expect(transport.openWatches).toBe(0);
+      expect(transport.pendingLists).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+    },
+  );
+});
+
+describe('Reflector timer delays', () => {
+  it('does not abort a watch at once when its deadline exceeds what setTimeout can wait', async () => {
+    const { transport, reflector } = setup({ minWatchTimeoutSeconds: 2_000_000 });
+    reflector.start();
+    const w = await transport.watchAt(0);
+    // An overflowing delay fires after 1 ms; wait for a few macrotasks past that.
+    await tick(20);
+    expect(w.aborted).toBe(false);
+    expect(transport.watchCalls).toHaveLength(1);
+  });
+});

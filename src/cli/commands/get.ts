@@ -1,4 +1,5 @@
 import type { KcpEndpointsClient } from '../../client.js';
+import { escapeControl } from '../../text.js';
 import type { EndpointResolution, ResolveOptions } from '../../endpoints/types.js';
 import type { CliArgs } from '../args.js';
 import { connect } from '../connect.js';
@@ -26,8 +27,8 @@ export async function printResolution(r: EndpointResolution, args: CliArgs, io: 
     writeLine(io.stderr, `warning: ${r.phase} (${r.reason}): ${r.message}`);
   }
   if (args.output === 'urls') {
-    if (r.urls.length === 0) writeLine(io.stderr, `${r.phase} (${r.reason}): ${r.message}`);
-    for (const w of r.warnings) writeLine(io.stderr, `warning: ${w}`);
+    if (r.urls.length === 0) writeLine(io.stderr, `${r.phase} (${r.reason}): ${escapeControl(r.message)}`);
+    for (const w of r.warnings) writeLine(io.stderr, `warning: ${escapeControl(w)}`);
   }
   return exitCodeForResolution(r);
 }

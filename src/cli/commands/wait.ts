@@ -1,4 +1,5 @@
 import type { WaitCondition, CliArgs } from '../args.js';
+import { escapeControl } from '../../text.js';
 import type { KcpError } from '../../errors.js';
 import type { EndpointResolution } from '../../endpoints/types.js';
 import { formatDuration } from '../duration.js';
@@ -20,7 +21,8 @@ export function describeCondition(cond: WaitCondition): string {
 }
 
 function progress(r: EndpointResolution | undefined, retry: KcpError | undefined): string {
-  if (r === undefined) return retry === undefined ? 'connecting…' : `retrying: ${retry.message}`;
+  if (r === undefined)
+    return retry === undefined ? 'connecting…' : `retrying: ${escapeControl(retry.message)}`;
   return `${r.phase} (${r.reason}), ${r.urls.length} URL${r.urls.length === 1 ? '' : 's'}`;
 }
 
@@ -102,11 +104,11 @@ function reportTimeout(
   );
   if (last !== undefined) {
     writeLine(io.stderr, `last phase: ${last.phase} (${last.reason}), ${last.urls.length} URL(s)`);
-    writeLine(io.stderr, `message: ${last.message}`);
+    writeLine(io.stderr, `message: ${escapeControl(last.message)}`);
   } else {
     writeLine(
       io.stderr,
-      `no answer from the server yet${lastRetry === undefined ? '' : `; last error: ${lastRetry.message}`}`,
+      `no answer from the server yet${lastRetry === undefined ? '' : `; last error: ${escapeControl(lastRetry.message)}`}`,
     );
   }
 }

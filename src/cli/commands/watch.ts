@@ -1,4 +1,5 @@
 import type { Subscription } from 'rxjs';
+import { escapeControl } from '../../text.js';
 import type { KcpEndpointsClient } from '../../client.js';
 import type { ClientStatus } from '../../client-types.js';
 import type { EndpointChange } from '../../endpoints/types.js';
@@ -15,10 +16,10 @@ export function describeStatus(s: ClientStatus, verbosity: number): string | und
   switch (s.type) {
     case 'retrying':
       return verbosity >= 1
-        ? `retrying ${where} in ${s.delayMs} ms (attempt ${s.attempt}): ${s.error.message}`
+        ? `retrying ${where} in ${s.delayMs} ms (attempt ${s.attempt}): ${escapeControl(s.error.message)}`
         : undefined;
     case 'error':
-      return verbosity >= 1 ? `watch error on ${where}: ${s.error.message}` : undefined;
+      return verbosity >= 1 ? `watch error on ${where}: ${escapeControl(s.error.message)}` : undefined;
     case 'relisting':
       return verbosity >= 2 ? `relisting ${where} (${s.reason})` : undefined;
     case 'connected':

@@ -1,7 +1,8 @@
 import type { Condition } from '../../kcp/meta.js';
 import { formatRef } from '../../kcp/paths.js';
 import { colourPhase } from '../format.js';
-import type { Style } from '../io.js';
+import { escapeControl as x } from '../../text.js';
+import { safeText, type Style } from '../io.js';
 import type { ExplainReport, LookupState } from './types.js';
 
 function mark(state: LookupState, style: Style): string {
@@ -23,16 +24,16 @@ function failure(state: LookupState, message: string | undefined): string {
     case 'notServed':
       return 'this server does not serve this resource (older kcp, or the simulator); not checked';
     case 'forbidden':
-      return `not allowed (${message ?? 'forbidden'})`;
+      return `not allowed (${x(message ?? 'forbidden')})`;
     default:
-      return `could not be read: ${message ?? 'unknown error'}`;
+      return `could not be read: ${x(message ?? 'unknown error')}`;
   }
 }
 
 function conditions(list: Condition[]): string {
   return list.length === 0
     ? 'no conditions'
-    : `conditions ${list.map((c) => `${c.type}=${c.status}${c.status === 'True' || c.reason === undefined ? '' : `(${c.reason})`}`).join(', ')}`;
+    : `conditions ${list.map((c) => x(`${c.type}=${c.status}${c.status === 'True' || c.reason === undefined ? '' : `(${c.reason})`}`)).join(', ')}`;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -44,12 +45,12 @@ export function renderExplain(r: ExplainReport, style: Style): string {
   out.push(style.bold(`APIExport ${formatRef(e.ref)}`));
   if (e.state === 'found') {
     const id =
-      e.identityHash === undefined ? 'no identity hash yet' : `identity ${e.identityHash.slice(0, 12)}…`;
-    const lc = e.logicalCluster === undefined ? '' : ` in logical cluster ${e.logicalCluster}`;
+      e.identityHash === undefined ? 'no identity hash yet' : `identity ${x(e.identityHash.slice(0, 12))}…`;
+    const lc = e.logicalCluster === undefined ? '' : ` in logical cluster ${x(e.logicalCluster)}`;
     const legacy =
       e.virtualWorkspaceUrls.length === 0
         ? ''
-        : `; legacy virtualWorkspaces: ${e.virtualWorkspaceUrls.join(', ')}`;
+        : `; legacy virtualWorkspaces: ${e.virtualWorkspaceUrls.map(x).join(', ')}`;
     const skip = e.skipsEndpointSlice ? '; annotated skip-endpointslice' : '';
     out.push(
       `  ${mark('found', style)} found${lc} (${id}); ${plural(e.resourceSchemas.length, 'resource schema')}${legacy}${skip}`,
@@ -73,8 +74,8 @@ export function renderExplain(r: ExplainReport, style: Style): string {
   for (const s of r.schemas) {
     out.push(
       s.state === 'found'
-        ? `  ${mark('found', style)} ${s.name}: ${s.resource ?? '?'}.${s.group ?? ''} (kind ${s.kind ?? '?'}, versions ${(s.versions ?? []).join(', ')})`
-        : `  ${mark(s.state, style)} ${s.name}: ${failure(s.state, s.message)}`,
+        ? `  ${mark('found', style)} ${x(s.name)}: ${x(s.resource ?? '?')}.${x(s.group ?? '')} (kind ${x(s.kind ?? '?')}, versions ${(s.versions ?? []).map(x).join(', ')})`
+        : `  ${mark(s.state, style)} ${x(s.name)}: ${failure(s.state, s.message)}`,
     );
   }
 
@@ -86,10 +87,10 @@ export function renderExplain(r: ExplainReport, style: Style): string {
     else if (c.bindings.length === 0)
       out.push(`  ${style.red('✗')} ${c.workspace}: no APIBinding references the export`);
     for (const b of c.bindings) {
-      const phase = b.deleting ? 'being deleted' : b.phase === '' ? 'not reconciled yet' : b.phase;
+      const phase = b.deleting ? 'being deleted' : b.phase === '' ? 'not reconciled yet' : x(b.phase);
       const ok = b.phase === 'Bound' && !b.deleting;
       out.push(
-        `  ${ok ? style.green('✓') : style.yellow('~')} ${c.workspace}: APIBinding ${b.name} (${phase})${b.conditionsNotTrue.length === 0 ? '' : `; ${conditions(b.conditionsNotTrue)}`}`,
+        `  ${ok ? style.green('✓') : style.yellow('~')} ${c.workspace}: APIBinding ${x(b.name)} (${phase})${b.conditionsNotTrue.length === 0 ? '' : `; ${conditions(b.conditionsNotTrue)}`}`,
       );
     }
   }
@@ -97,12 +98,12 @@ export function renderExplain(r: ExplainReport, style: Style): string {
   const s = r.slice;
   out.push(style.bold(`APIExportEndpointSlice ${formatRef(s.ref)}`));
   if (s.state === 'found') {
-    const part = s.partition === undefined ? '' : `; partition ${s.partition}`;
-    const sel = s.shardSelector === undefined ? '' : `; shard selector "${s.shardSelector}"`;
+    const part = s.partition === undefined ? '' : `; partition ${x(s.partition)}`;
+    const sel = s.shardSelector === undefined ? '' : `; shard selector "${x(s.shardSelector)}"`;
     const path =
       s.exportPath === undefined
         ? ''
-        : `; spec.export.path ${s.exportPath === '' ? '(empty)' : s.exportPath}`;
+        : `; spec.export.path ${s.exportPath === '' ? '(empty)' : x(s.exportPath)}`;
     out.push(
       `  ${mark('found', style)} found; ${conditions(s.conditions)}; ${plural(s.endpoints.length, 'endpoint')}${part}${sel}${path}`,
     );
@@ -151,15 +152,15 @@ export function renderExplain(r: ExplainReport, style: Style): string {
     out.push(
       `  ${colourPhase(res.phase, style)} (${res.reason}), source ${res.source}, ${plural(res.urls.length, 'URL')}`,
     );
-    for (const u of res.urls) out.push(`  ${u}`);
-    out.push(`  ${res.message}`);
-    for (const w of res.warnings) out.push(`  ${style.yellow(`warning: ${w}`)}`);
+    for (const u of res.urls) out.push(`  ${x(u)}`);
+    out.push(`  ${x(res.message)}`);
+    for (const w of res.warnings) out.push(`  ${style.yellow(`warning: ${x(w)}`)}`);
   }
 
   out.push(style.bold('Next steps'));
   r.nextSteps.forEach((step, i) => {
     const [first = '', ...rest] = step.split('\n');
-    out.push(`  ${i + 1}. ${first}`, ...rest.map((l) => `     ${l}`));
+    out.push(`  ${i + 1}. ${x(first)}`, ...rest.map((l) => `     ${x(l)}`));
   });
-  return `${out.join('\n')}\n`;
+  return safeText(`${out.join('\n')}\n`);
 }

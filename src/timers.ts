@@ -1,0 +1,35 @@
+/**
+ * Timer bounds: Node's `setTimeout` takes a signed 32-bit delay, and anything larger (or negative, or NaN)
+ * fires after 1 ms instead of waiting. Every duration accepted from a caller is checked against
+ * {@link MAX_TIMER_MS}; every delay computed from several of them is clamped.
+ */
+import { InvalidArgumentError } from './errors.js';
+
+/** The longest delay `setTimeout` honours: 2^31 − 1 ms (about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `ms` clamped into `[0, MAX_TIMER_MS]` (NaN → 0), safe to pass to `setTimeout`. */
+export function timerDelay(ms: number): number {
+  if (!(ms > 0)) return 0;
+  return Math.min(ms, MAX_TIMER_MS);
+}
+
+/**
+ * Checks a duration option: a finite, non-negative number of milliseconds no longer than
+ * {@link MAX_TIMER_MS}. `undefined` passes (the default applies).
+ * @throws InvalidArgumentError naming the option otherwise.
+ */
+export function checkDurationMs(value: number | undefined, name: string, scale = 1): void {
+  if (value === undefined) return;
+  const unit = scale === 1 ? 'ms' : 's';
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new InvalidArgumentError(`Option "${name}" must be a number of ${unit}`, name);
+  }
+  if (value < 0) throw new InvalidArgumentError(`Option "${name}" must not be negative (got ${value})`, name);
+  if (value * scale > MAX_TIMER_MS) {
+    throw new InvalidArgumentError(
+      `Option "${name}" is too long (${value} ${unit}): the maximum is ${Math.floor(MAX_TIMER_MS / scale)} ${unit} (about 24.8 days)`,
+      name,
+    );
+  }
+}
