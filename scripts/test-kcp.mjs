@@ -16,9 +16,10 @@ const ROOT = resolve(import.meta.dirname, '..');
 const VERSIONS = ['v0.26.1', 'v0.27.1', 'v0.28.0'];
 const DEFAULT_TARGETS = {
   'v0.28.0': ['single', 'single-gate', 'sharded'],
-  // kcp ≤ 0.27 always fills the legacy field: there is no gate to turn off
-  'v0.27.1': ['single', 'sharded'],
-  'v0.26.1': ['single', 'sharded'],
+  // kcp ≤ 0.27 always fills the legacy field: there is no gate to turn off; and their sharded-test-server
+  // writes the machine's default-route address into its kubeconfigs, so two shards run on v0.28.0 only
+  'v0.27.1': ['single'],
+  'v0.26.1': ['single'],
 };
 
 function usage(message) {

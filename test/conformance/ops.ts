@@ -2,7 +2,7 @@
  * The writes of the conformance scenarios, as plain REST calls that both backends serve the same way.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiPath } from '../realkcp/rest.js';
+import { apiPath, RestError } from '../realkcp/rest.js';
 import type { ConformanceBackend, Selector } from './backend.js';
 
 /** A finalizer the scenarios put on a binding to keep it terminating. */
@@ -50,7 +50,26 @@ export async function createSlice(
   exp: { path: string; name: string },
   partition?: string,
 ): Promise<void> {
-  await b.rest.ok('POST', apis(path, 'apiexportendpointslices'), {
+  // kcp's admission checks `bind` on the export; right after the export's workspace is created the
+  // authorizer may not know it yet (seen on kcp 0.27.1: 403 "no permission to bind"), so retry that
+  const until = Date.now() + b.timing.reactMs;
+  for (;;) {
+    const r = await b.rest.send(
+      'POST',
+      apis(path, 'apiexportendpointslices'),
+      sliceBody(name, exp, partition),
+    );
+    if (r.status >= 200 && r.status < 300) return;
+    const message = JSON.stringify(r.body);
+    if (r.status !== 403 || !message.includes('no permission to bind') || Date.now() > until) {
+      throw new RestError(r.status, r.body, `POST ${apis(path, 'apiexportendpointslices')}`);
+    }
+    await sleep(500);
+  }
+}
+
+function sliceBody(name: string, exp: { path: string; name: string }, partition?: string): unknown {
+  return {
     apiVersion: 'apis.kcp.io/v1alpha1',
     kind: 'APIExportEndpointSlice',
     metadata: { name },
@@ -58,7 +77,7 @@ export async function createSlice(
       export: exp.path === '' ? { name: exp.name } : { path: exp.path, name: exp.name },
       ...(partition === undefined ? {} : { partition }),
     },
-  });
+  };
 }
 
 /** Deletes an endpoint slice. */
