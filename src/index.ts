@@ -51,6 +51,7 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_INACTIVITY_SLACK_MS,
   DEFAULT_MIN_WATCH_TIMEOUT_SECONDS,
+  DEFAULT_REPEATED_WARNING_INTERVAL_MS,
 } from './watch/tuning.js';
 export type { WatchTuning } from './watch/tuning.js';
 
