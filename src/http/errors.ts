@@ -216,10 +216,19 @@ function innerKcpError(e: unknown): KcpError | undefined {
   return undefined;
 }
 
+/** `String(value)`, or its type tag when it has no string form (a null-prototype object, a throwing `toString`). */
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /** A plain, redacted stand-in for an error, so no request config or headers travel along as `cause`. */
 export function safeCause(e: unknown): Error {
-  const src = e as ErrorLike;
-  const msg = typeof src.message === 'string' ? src.message : String(e);
+  const src = (typeof e === 'object' && e !== null ? e : {}) as ErrorLike;
+  const msg = typeof src.message === 'string' ? src.message : describe(e);
   const out = new Error(redactText(msg));
   if (typeof src.name === 'string') out.name = src.name;
   const code = errorCode(e);

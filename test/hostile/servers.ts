@@ -166,3 +166,24 @@ export function fixedAnswerServer(body: unknown): Promise<TestServer> {
     sendJson(res, 200, body);
   });
 }
+
+/** One scripted answer of a {@link scriptedServer}. */
+export interface ScriptedAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body: string | Buffer;
+}
+
+/** Answers every request with the current script (change it between requests with `answer`). */
+export async function scriptedServer(): Promise<TestServer & { answer: (a: ScriptedAnswer) => void }> {
+  let current: ScriptedAnswer = { status: 200, body: '{}' };
+  const srv = await startServer((_req, res) => {
+    res.writeHead(current.status, { 'Content-Type': 'application/json', ...current.headers });
+    res.end(current.body);
+  });
+  return Object.assign(srv, {
+    answer: (a: ScriptedAnswer) => {
+      current = a;
+    },
+  });
+}
