@@ -331,7 +331,8 @@ export function createTransport(options: TransportOptions): HttpTransport {
       token = page.continue === '' ? undefined : page.continue;
       if (token !== undefined) {
         if (seen.has(token)) {
-          throw new DecodeError(`GET ${displayUrl(url)}: the server repeated continue token ${token}`);
+          const shown = token.length > 100 ? `${token.slice(0, 100)}…` : token;
+          throw new DecodeError(`GET ${displayUrl(url)}: the server repeated continue token ${shown}`);
         }
         seen.add(token);
         if (pages >= limits.maxListPages) {
