@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import axios from 'axios';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +13,9 @@ import {
   NetworkError,
   TimeoutError,
 } from '../../src/errors.js';
+import { anonymousCredentials } from '../../src/config/connection.js';
 import { excerpt, MAX_MESSAGE_SOURCE_CHARS, statusError, stripTags } from '../../src/http/errors.js';
+import { createTransport } from '../../src/http/transport.js';
 import { redactText } from '../../src/redact.js';
 import { widgets } from '../http/helpers.js';
 import { closeServers, closeTransports, errorPageServer, transportTo } from './servers.js';
@@ -76,6 +79,29 @@ describe('error pages cannot freeze the event loop', () => {
     expect(e.reason).toBe('InternalError');
     expect(e.message.length).toBeLessThan(300);
   });
+
+  it(
+    'caps a body an injected axios instance already read as text the same way',
+    { timeout: 5000 },
+    async () => {
+      const body = `${'<'.repeat(262_144)}<p>tail</p>`;
+      const http = axios.create({
+        adapter: (config) =>
+          Promise.resolve({ data: body, status: 502, statusText: 'Bad Gateway', headers: {}, config }),
+      });
+      const t = createTransport({
+        connection: {
+          server: 'https://kcp.test',
+          tls: { insecureSkipTlsVerify: false },
+          credentials: anonymousCredentials,
+        },
+        http,
+      });
+      const error: unknown = await t.get(widgets, 'root', 'x').catch((e: unknown) => e);
+      expect(isApiStatusError(error) && error.status).toBe(502);
+      expect(isApiStatusError(error) && error.message).not.toContain('tail');
+    },
+  );
 
   it('builds messages from at most the first 64 KiB of a body', () => {
     const tail = 'TAIL-MARKER';

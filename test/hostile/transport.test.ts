@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClientStatus } from '../../src/client-types.js';
+import { createClient } from '../../src/client.js';
 import { isDecodeError, isInvalidArgumentError, isTimeoutError, type KcpError } from '../../src/errors.js';
 import {
   DEFAULT_MAX_LIST_ITEMS,
@@ -131,6 +132,24 @@ describe('response size limits', () => {
     const e = await rejectsWith(t.get(widgets, 'root', 'a'), isDecodeError);
     expect(e.message).toMatch(/larger than 1 MiB \(limits\.maxResponseBytes\)/);
     expect(srv.requests).toHaveLength(1);
+  });
+
+  it('takes the limits from createClient and does not download an oversized answer again', async () => {
+    const srv = await hugeBodyServer(2 * MiB);
+    const client = createClient({
+      server: `${srv.url}/clusters/root`,
+      kubeconfig: { apiVersion: 'v1', kind: 'Config' },
+      logger: { warn: () => undefined },
+      limits: { maxResponseBytes: 1024 },
+    });
+    try {
+      const e = await rejectsWith(client.resolveEndpoints('root:org:x'), isDecodeError);
+      expect(e.message).toContain('larger than 1 KiB (limits.maxResponseBytes)');
+      // The slice and the export, once each: a DecodeError is not retried like a network failure.
+      expect(srv.requests).toHaveLength(2);
+    } finally {
+      client.close();
+    }
   });
 
   it('stops a gzip bomb at the decompressed size', async () => {
