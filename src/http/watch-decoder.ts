@@ -66,7 +66,7 @@ export class WatchDecoder<T> {
     const out: Array<WatchItem<T>> = [];
     let start = 0;
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      this.#check(this.#pending + nl - start, text.slice(start, start + 200));
+      if (this.#pending + nl - start > this.#maxLine) this.#tooLong(text, start);
       let line = text.slice(start, nl);
       if (this.#pieces.length > 0) {
         this.#pieces.push(line);
@@ -79,16 +79,19 @@ export class WatchDecoder<T> {
       start = nl + 1;
     }
     if (start < text.length) {
-      this.#check(this.#pending + text.length - start, text.slice(start, start + 200));
+      if (this.#pending + text.length - start > this.#maxLine) this.#tooLong(text, start);
       this.#pieces.push(start === 0 ? text : text.slice(start));
       this.#pending += text.length - start;
     }
     return out;
   }
 
-  #check(length: number, tail: string): void {
-    if (length <= this.#maxLine) return;
-    const head = (this.#pieces[0] ?? tail).slice(0, 200);
+  /**
+   * Drops the current line and throws: it is longer than the limit. Events completed earlier in the same chunk
+   * are dropped too; they were not applied, so a re-watch from the last applied resourceVersion delivers them.
+   */
+  #tooLong(text: string, start: number): never {
+    const head = (this.#pieces[0] ?? text.slice(start, start + 200)).slice(0, 200);
     this.#pieces = [];
     this.#pending = 0;
     throw new DecodeError(
