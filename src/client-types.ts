@@ -5,6 +5,7 @@ import type { KcpError } from './errors.js';
 import type { NudgeOptions, NudgeResult } from './endpoints/nudge.js';
 import type { EndpointChange, EndpointResolution, ResolveOptions } from './endpoints/types.js';
 import type { ExportRef } from './kcp/paths.js';
+import type { ResponseLimits } from './http/limits.js';
 import type { Logger } from './logger.js';
 import type { WatchTuning } from './watch/tuning.js';
 
@@ -25,8 +26,14 @@ export interface ClientOptions extends ConnectionOptions {
   logger?: Partial<Logger> | undefined;
   /** Watch timings and backoff. @default client-go's reflector defaults */
   watch?: WatchTuning | undefined;
-  /** Per-request timeout for non-watch calls, in ms. @default 30000 */
+  /** Per-request timeout for non-watch calls, in ms, covering the whole response body. @default 30000 */
   requestTimeoutMs?: number | undefined;
+  /**
+   * Caps on response bodies (64 MiB after decompression), watch event lines (16 Mi characters) and list
+   * pagination (10,000 pages, 1,000,000 items); exceeding one is a `DecodeError` naming it.
+   * @default see {@link ResponseLimits}
+   */
+  limits?: ResponseLimits | undefined;
 }
 
 /** Connection lifecycle events of a client's shared watches, discriminated on `type`. */

@@ -144,6 +144,7 @@ export function createClient(options: ClientOptions = {}): KcpEndpointsClient {
     http: options.http,
     logger,
     requestTimeoutMs: options.requestTimeoutMs,
+    limits: options.limits,
   });
   const cache = new InformerCache({
     transport,

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { redactText } from './redact.js';
+import { isSecretKey, redactText } from './redact.js';
 
 /**
  * Stable machine-readable error codes. They never change meaning between releases.
@@ -40,34 +40,96 @@ export class KcpError extends Error {
     Object.defineProperty(this, BRAND, { value: true, enumerable: false });
   }
 
-  /** A JSON-safe, redacted view of the error (name, code, message and a redacted cause chain). */
+  /**
+   * A JSON-safe, redacted view of the error (name, code, message and a redacted cause chain). Each string
+   * value is redacted on its own before serialisation, so the result always serialises; never throws.
+   */
   toJSON(): Record<string, unknown> {
-    const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
-    for (const [key, value] of Object.entries(this)) {
-      if (key === 'code' || key === 'name' || key === 'message') continue;
-      out[key] = value;
-    }
-    if (this.cause !== undefined) out['cause'] = describeCause(this.cause);
-    return JSON.parse(redactText(JSON.stringify(out))) as Record<string, unknown>;
+    return errorJson(this, new Set());
   }
 
-  /** Redacted output for `util.inspect` / `console.log`. */
+  /** Redacted output for `util.inspect` / `console.log`. Never throws. */
   [inspect.custom](): string {
-    const message = this.cause === undefined ? undefined : describeCause(this.cause)['message'];
-    const cause = typeof message === 'string' ? ` [cause: ${redactText(message)}]` : '';
-    return redactText(`${this.stack ?? `${this.name}: ${this.message}`}${cause}`);
+    try {
+      const described = this.cause === undefined ? undefined : describeCause(this.cause, new Set([this]));
+      const message = described?.['message'];
+      const cause = typeof message === 'string' ? ` [cause: ${message}]` : '';
+      return redactText(`${this.stack ?? `${this.name}: ${this.message}`}${cause}`);
+    } catch {
+      return `${this.name} [${this.code}]`;
+    }
   }
 }
 
-function describeCause(cause: unknown): Record<string, unknown> {
-  if (cause instanceof KcpError) return cause.toJSON();
+/** How deep nested values (details, causes) are copied into `toJSON()` output. */
+const MAX_JSON_DEPTH = 8;
+
+function errorJson(error: KcpError, seen: Set<unknown>): Record<string, unknown> {
+  seen.add(error);
+  const out: Record<string, unknown> = {
+    name: redactText(error.name),
+    code: error.code,
+    message: redactText(error.message),
+  };
+  for (const [key, value] of Object.entries(error)) {
+    if (key === 'code' || key === 'name' || key === 'message') continue;
+    const safe = redactValue(value, 0, seen);
+    if (safe !== undefined) out[key] = safe;
+  }
+  if (error.cause !== undefined) out['cause'] = describeCause(error.cause, seen);
+  return out;
+}
+
+/** A JSON-safe copy of `value` with every string redacted; cycles, functions and symbols are dropped. */
+function redactValue(value: unknown, depth: number, seen: Set<unknown>): unknown {
+  switch (typeof value) {
+    case 'string':
+      return redactText(value);
+    case 'number':
+      return Number.isFinite(value) ? value : String(value);
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return value.toString();
+    case 'object': {
+      if (value === null) return null;
+      if (seen.has(value) || depth >= MAX_JSON_DEPTH) return '[…]';
+      if (value instanceof Error) return describeCause(value, seen);
+      seen.add(value);
+      try {
+        if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1, seen) ?? null);
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) {
+          const safe =
+            typeof v === 'string' && isSecretKey(k) ? '[REDACTED]' : redactValue(v, depth + 1, seen);
+          if (safe !== undefined) out[redactText(k)] = safe;
+        }
+        return out;
+      } finally {
+        seen.delete(value);
+      }
+    }
+    default:
+      return undefined;
+  }
+}
+
+function describeCause(cause: unknown, seen: Set<unknown>): Record<string, unknown> {
+  if (seen.has(cause)) return { message: '[circular cause]' };
+  if (cause instanceof KcpError) return errorJson(cause, seen);
   if (cause instanceof Error) {
-    const out: Record<string, unknown> = { name: cause.name, message: redactText(cause.message) };
+    const out: Record<string, unknown> = { name: redactText(cause.name), message: redactText(cause.message) };
     const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string') out['code'] = code;
+    if (typeof code === 'string') out['code'] = redactText(code);
     return out;
   }
-  return { message: redactText(String(cause)) };
+  let text: string;
+  try {
+    text = String(cause);
+  } catch {
+    text = Object.prototype.toString.call(cause);
+  }
+  return { message: redactText(text) };
 }
 
 /** A Kubernetes `Status` body as far as errors need it. */

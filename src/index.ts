@@ -55,12 +55,20 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_INACTIVITY_SLACK_MS,
   DEFAULT_MIN_WATCH_TIMEOUT_SECONDS,
+  DEFAULT_REPEATED_WARNING_INTERVAL_MS,
 } from './watch/tuning.js';
 export type { WatchTuning } from './watch/tuning.js';
 
 // Transport (advanced)
 export { createTransport, DEFAULT_REQUEST_TIMEOUT_MS } from './http/transport.js';
 export type { HttpTransport, TransportOptions } from './http/transport.js';
+export {
+  DEFAULT_MAX_LIST_ITEMS,
+  DEFAULT_MAX_LIST_PAGES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MAX_WATCH_EVENT_CHARS,
+} from './http/limits.js';
+export type { ResponseLimits } from './http/limits.js';
 export type { CallOptions, ListOptions, Transport, WatchItem, WatchOptions } from './http/types.js';
 
 // kcp model

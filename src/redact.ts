@@ -4,6 +4,9 @@
  * Two mechanisms: patterns (bearer tokens, basic auth, PEM keys, `token=` query parameters, JWT-looking
  * strings) and an explicit registry of secret values that the config layer fills as it loads credentials
  * (tokens, passwords, exec-plugin tokens). Registered values are replaced wherever they appear.
+ *
+ * Every pattern runs in time linear in the text (no pattern can restart inside a run it already scanned),
+ * so redacting hostile server text cannot block the event loop.
  */
 
 const REDACTED = '[REDACTED]';
@@ -39,8 +42,17 @@ const PATTERNS: Array<[RegExp, string]> = [
     /("?(?:authorization|token|password|client-key-data|client_secret|access_token|id-token|refresh-token)"?\s*[:=]\s*"?)[^"\s,&}]+/gi,
     `$1${REDACTED}`,
   ],
-  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, REDACTED],
+  // Starts only where a base64url run starts (not at every `eyJ` inside one), so the scan stays linear.
+  [/(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, REDACTED],
 ];
+
+const SECRET_KEY =
+  /^(?:authorization|token|password|client-key-data|client_secret|access_token|id-token|refresh-token)$/i;
+
+/** True for a field name whose value is a secret (`token`, `password`, `authorization`, …). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
 
 /** Returns `text` with every known secret and secret-looking token replaced by `[REDACTED]`. */
 export function redactText(text: string): string {

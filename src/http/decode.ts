@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { DecodeError } from '../errors.js';
 import { listEnvelopeSchema, type List } from '../kcp/meta.js';
-import type { ResourceDescriptor } from '../kcp/resource.js';
+import { apiVersionOf, type ResourceDescriptor } from '../kcp/resource.js';
 
 /** Dotted paths (`status.endpoints.0.url`) of zod issues, optionally under a prefix. */
 export function issuePaths(error: z.ZodError, prefix?: string): string[] {
@@ -31,8 +31,66 @@ export function parseJson(text: string, what: string): unknown {
   }
 }
 
-/** Validates one object with the descriptor's schema. @throws DecodeError naming the issue paths. */
-export function decodeObject<T>(desc: ResourceDescriptor<T>, value: unknown, what: string): T {
+/** Where an object's identity differs from what was asked for, and how. */
+export interface IdentityProblem {
+  /** Dotted path of the offending field (`kind`, `apiVersion`, `metadata.name`). */
+  path: string;
+  /** e.g. `kind is "Secret", expected Widget`. */
+  message: string;
+}
+
+function stringField(value: unknown, ...path: string[]): string | undefined {
+  let cur = value;
+  for (const key of path) {
+    if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return typeof cur === 'string' ? cur : undefined;
+}
+
+/**
+ * Checks that an object is what was asked for: its `kind` and `apiVersion`, when it names them (list items
+ * and some servers omit them), and its `metadata.name`, when a name was requested.
+ */
+export function identityProblem(
+  value: unknown,
+  kind: string,
+  apiVersion: string | undefined,
+  name?: string,
+): IdentityProblem | undefined {
+  const k = stringField(value, 'kind');
+  if (k !== undefined && k !== '' && k !== kind) {
+    return { path: 'kind', message: `kind is ${JSON.stringify(k)}, expected ${kind}` };
+  }
+  const v = stringField(value, 'apiVersion');
+  if (apiVersion !== undefined && v !== undefined && v !== '' && v !== apiVersion) {
+    return { path: 'apiVersion', message: `apiVersion is ${JSON.stringify(v)}, expected ${apiVersion}` };
+  }
+  if (name !== undefined) {
+    const n = stringField(value, 'metadata', 'name');
+    if (n !== name) {
+      return {
+        path: 'metadata.name',
+        message: `metadata.name is ${n === undefined ? 'missing' : JSON.stringify(n)}, expected ${JSON.stringify(name)} (the name that was requested)`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Validates one object with the descriptor's schema, and that it is the kind, apiVersion and (when given)
+ * name that was asked for.
+ * @throws DecodeError naming the issue paths.
+ */
+export function decodeObject<T>(desc: ResourceDescriptor<T>, value: unknown, what: string, name?: string): T {
+  const wrong = identityProblem(value, desc.kind, apiVersionOf(desc), name);
+  if (wrong !== undefined) {
+    throw new DecodeError(`${what}: not a valid ${desc.kind}: ${wrong.message}`, {
+      snippet: safeStringify(value),
+      issues: [wrong.path],
+    });
+  }
   const parsed = desc.schema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new DecodeError(`${what}: not a valid ${desc.kind}: ${issueSummary(parsed.error)}`, {
@@ -61,11 +119,28 @@ export function decodeListPage<T>(
       issues: issuePaths(env.error),
     });
   }
+  const apiVersion = apiVersionOf(desc);
+  // `List` is the generic list kind some aggregated servers answer with.
+  const listKind = stringField(value, 'kind') === 'List' ? 'List' : `${desc.kind}List`;
+  const wrongList = identityProblem(value, listKind, apiVersion);
+  if (wrongList !== undefined) {
+    throw new DecodeError(`${what}: not a ${desc.kind} list: ${wrongList.message}`, {
+      snippet: safeStringify(value),
+      issues: [wrongList.path],
+    });
+  }
   const items: T[] = [];
   (env.data.items ?? []).forEach((item, i) => {
+    const index = firstIndex + i;
+    const wrong = identityProblem(item, desc.kind, apiVersion);
+    if (wrong !== undefined) {
+      throw new DecodeError(`${what}: list item ${index} is not a ${desc.kind}: ${wrong.message}`, {
+        snippet: safeStringify(item),
+        issues: [`items.${index}.${wrong.path}`],
+      });
+    }
     const parsed = desc.schema.safeParse(item);
     if (!parsed.success) {
-      const index = firstIndex + i;
       const name = nameOf(item);
       throw new DecodeError(
         `${what}: list item ${index}${name === undefined ? '' : ` (${name})`} is not a valid ${desc.kind}: ${issueSummary(parsed.error, `items.${index}`)}`,

@@ -49,16 +49,58 @@ export function displayUrl(url: string): string {
   }
 }
 
-/** A short, single-line, redacted excerpt of a non-JSON body (HTML tags stripped). */
+/**
+ * Upper bound, in characters, of the server text any error message is built from (bodies, Status messages).
+ * Longer text is cut before any pattern runs over it.
+ */
+export const MAX_MESSAGE_SOURCE_CHARS = 64 * 1024;
+
+/** Longest server-provided detail (Status message and causes) kept in an error message. */
+const MAX_DETAIL_CHARS = 2000;
+
+const RAW_TEXT_OPEN = /<(script|style)\b/iy;
+const RAW_TEXT_CLOSE = /<\/(script|style)\b/gi;
+
+/**
+ * Removes HTML tags (and `script`/`style` contents) in one forward pass: every search starts where the
+ * previous one ended, so the work is linear in the length of `text` whatever it contains.
+ */
+export function stripTags(text: string): string {
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const lt = text.indexOf('<', i);
+    if (lt === -1) break;
+    out.push(text.slice(i, lt), ' ');
+    RAW_TEXT_OPEN.lastIndex = lt;
+    let end: number;
+    if (RAW_TEXT_OPEN.test(text)) {
+      RAW_TEXT_CLOSE.lastIndex = RAW_TEXT_OPEN.lastIndex;
+      const close = RAW_TEXT_CLOSE.exec(text);
+      end = close === null ? -1 : text.indexOf('>', RAW_TEXT_CLOSE.lastIndex);
+    } else {
+      end = text.indexOf('>', lt + 1);
+    }
+    // No closing '>' after this '<' means none after any later '<' either: the rest is an open tag.
+    if (end === -1) return out.join('');
+    i = end + 1;
+  }
+  out.push(text.slice(i));
+  return out.join('');
+}
+
+/**
+ * A short, single-line, redacted excerpt of a non-JSON body (HTML tags stripped). Reads at most
+ * {@link MAX_MESSAGE_SOURCE_CHARS} characters of `body`, in linear time.
+ */
 export function excerpt(body: string, max = 160): string {
-  const text = body
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
+  const text = stripTags(body.slice(0, MAX_MESSAGE_SOURCE_CHARS))
     .replace(/[^\S ]|\p{Cc}/gu, ' ')
-    .replace(/\s+/g, ' ')
+    .replace(/ {2,}/g, ' ')
     .trim();
-  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return redactText(cut);
+  // Redact before cutting, so a secret cut in half cannot escape the patterns.
+  const safe = redactText(text);
+  return safe.length > max ? `${safe.slice(0, max)}…` : safe;
 }
 
 function parseStatus(body: string): Status | undefined {
@@ -85,14 +127,19 @@ function redirectTarget(requestUrl: string, location: string): string {
   return escapeControl(target.length > 300 ? `${target.slice(0, 300)}…` : target);
 }
 
-/** Builds the {@link ApiStatusError} for a non-2xx answer from its (text) body and headers. */
+/**
+ * Builds the {@link ApiStatusError} for a non-2xx answer from its (text) body and headers. Reads at most
+ * {@link MAX_MESSAGE_SOURCE_CHARS} of `body`; the server's detail is cut to a couple of thousand characters.
+ */
 export function statusError(
   req: RequestInfo,
   status: number,
   body: string,
   headers: { retryAfter?: string | undefined; location?: string | undefined } = {},
 ): ApiStatusError {
-  const s = parseStatus(body);
+  const s = parseStatus(
+    body.length > MAX_MESSAGE_SOURCE_CHARS ? body.slice(0, MAX_MESSAGE_SOURCE_CHARS) : body,
+  );
   const reason = s?.reason !== undefined && s.reason !== '' ? s.reason : reasonForStatus(status);
   let detail: string;
   if (status >= 300 && status < 400) {
@@ -114,6 +161,7 @@ export function statusError(
     const text = excerpt(body);
     detail = text === '' ? 'empty response body' : `unexpected non-Status response: ${text}`;
   }
+  if (detail.length > MAX_DETAIL_CHARS) detail = `${detail.slice(0, MAX_DETAIL_CHARS)}…`;
   const retryAfterSeconds = parseRetryAfter(headers.retryAfter) ?? s?.details?.retryAfterSeconds;
   const url = displayUrl(req.url);
   let message = `${req.method} ${url}: ${status} ${reason}`;
@@ -185,10 +233,19 @@ function innerKcpError(e: unknown): KcpError | undefined {
   return undefined;
 }
 
+/** `String(value)`, or its type tag when it has no string form (a null-prototype object, a throwing `toString`). */
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /** A plain, redacted stand-in for an error, so no request config or headers travel along as `cause`. */
 export function safeCause(e: unknown): Error {
-  const src = e as ErrorLike;
-  const msg = typeof src.message === 'string' ? src.message : String(e);
+  const src = (typeof e === 'object' && e !== null ? e : {}) as ErrorLike;
+  const msg = typeof src.message === 'string' ? src.message : describe(e);
   const out = new Error(redactText(msg));
   if (typeof src.name === 'string') out.name = src.name;
   const code = errorCode(e);

@@ -1,18 +1,26 @@
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { Connection, Credentials } from '../config/connection.js';
-import { AbortError, DecodeError, InvalidArgumentError, isKcpError, TimeoutError } from '../errors.js';
+import {
+  AbortError,
+  DecodeError,
+  InvalidArgumentError,
+  isDecodeError,
+  isKcpError,
+  TimeoutError,
+} from '../errors.js';
 import type { List } from '../kcp/meta.js';
 import { isValidWorkspacePath, WILDCARD_CLUSTER } from '../kcp/paths.js';
-import type { ResourceDescriptor } from '../kcp/resource.js';
+import { apiVersionOf, type ResourceDescriptor } from '../kcp/resource.js';
 import { resolveLogger, type Logger } from '../logger.js';
 import { AgentPool } from './agents.js';
 import { decodeListPage, decodeObject, parseJson } from './decode.js';
 import { displayUrl, mapRequestError, statusError, type RequestInfo } from './errors.js';
+import { formatBytes, resolveLimits, type ResponseLimits } from './limits.js';
 import type { CallOptions, ListOptions, Transport, WatchItem, WatchOptions } from './types.js';
 import { resourceUrl, splitServerUrl } from './url.js';
 import { WatchDecoder } from './watch-decoder.js';
-import { iterateWatch, readCapped } from './watch-stream.js';
+import { iterateWatch, MAX_ERROR_BODY_BYTES, readBody, readCapped } from './watch-stream.js';
 
 /** Options of {@link createTransport}. */
 export interface TransportOptions {
@@ -23,10 +31,13 @@ export interface TransportOptions {
   /** Receives one debug line per request (method, URL, status, duration); never headers. */
   logger?: Partial<Logger> | undefined;
   /**
-   * Timeout of non-watch requests in ms (0 = none). Watches use `connectTimeoutMs`/`inactivityTimeoutMs`.
+   * Timeout of non-watch requests in ms (0 = none): covers the whole exchange, from sending the request to
+   * the last byte of the body. Watches use `connectTimeoutMs`/`inactivityTimeoutMs`.
    * @default 30000
    */
   requestTimeoutMs?: number | undefined;
+  /** Caps on response bodies, watch event lines and list pagination. @default see {@link ResponseLimits} */
+  limits?: ResponseLimits | undefined;
   /**
    * `User-Agent` header.
    * @default 'kcp-endpoints'
@@ -70,6 +81,28 @@ function checkName(name: string): void {
   }
 }
 
+/** The request deadline of one exchange. */
+interface Deadline {
+  /** The caller's signal combined with the deadline. */
+  readonly signal: AbortSignal;
+  /** (Re)starts the timer: called just before each request is sent. */
+  arm(): void;
+}
+
+function isStream(data: unknown): data is Readable {
+  return data !== null && typeof data === 'object' && 'pipe' in data;
+}
+
+/** JSON text of an already-parsed body (a custom adapter), cut to `max` characters; never throws. */
+function safeJson(data: unknown, max: number): string {
+  try {
+    const text = JSON.stringify(data) as string | undefined;
+    return (text ?? '').slice(0, max);
+  } catch {
+    return '';
+  }
+}
+
 function header(res: AxiosResponse, name: string): string | undefined {
   const v: unknown = (res.headers as Record<string, unknown>)[name];
   return typeof v === 'string' ? v : undefined;
@@ -89,6 +122,7 @@ export function createTransport(options: TransportOptions): HttpTransport {
   const log = resolveLogger(options.logger);
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const userAgent = options.userAgent ?? 'kcp-endpoints';
+  const limits = resolveLimits(options.limits);
 
   async function once(
     ex: Exchange,
@@ -102,14 +136,14 @@ export function createTransport(options: TransportOptions): HttpTransport {
       url: ex.url,
       method: ex.method,
       headers,
-      responseType: ex.stream === true ? 'stream' : 'text',
+      // Always a stream: the body is read here, with a size cap and under the request deadline.
+      responseType: 'stream',
       transformResponse: [(d: unknown) => d],
       validateStatus: () => true,
       decompress: true,
     };
     if (ex.body !== undefined) config.data = JSON.stringify(ex.body);
     if (signal !== undefined) config.signal = signal;
-    if (ex.stream !== true && timeoutMs > 0) config.timeout = timeoutMs;
     if (pool !== undefined) {
       Object.assign(config, pool.forRequest(ex.url, creds.cert, creds.key), { maxRedirects: 0 });
     }
@@ -124,16 +158,27 @@ export function createTransport(options: TransportOptions): HttpTransport {
     return res;
   }
 
-  async function send(ex: Exchange, signal: AbortSignal | undefined): Promise<AxiosResponse<unknown>> {
+  /**
+   * Sends `ex` with credentials, refreshing them once on a 401. Credentials are fetched under the caller's
+   * `signal` only (an exec plugin has its own timeout); the requests run under `deadline`, armed just before
+   * each one is sent.
+   */
+  async function send(
+    ex: Exchange,
+    signal: AbortSignal | undefined,
+    deadline?: Deadline,
+  ): Promise<AxiosResponse<unknown>> {
     const info: RequestInfo = { method: ex.method, url: ex.url };
+    const requestSignal = deadline?.signal ?? signal;
     const fail = (e: unknown): never => {
-      throw mapRequestError(e, info, { signal, timeoutMs });
+      throw mapRequestError(e, info, { signal: requestSignal, timeoutMs });
     };
     if (signal?.aborted === true) throw new AbortError(`${ex.method} ${displayUrl(ex.url)}: aborted`);
     let creds = await connection.credentials.get(signal).catch(fail);
-    let res = await once(ex, creds, signal).catch(fail);
+    deadline?.arm();
+    let res = await once(ex, creds, requestSignal).catch(fail);
     if (res.status !== 401) return res;
-    await discard(res);
+    await discard(res, requestSignal);
     const refreshed = await connection.credentials.refresh(creds).catch(fail);
     if (!refreshed) return res;
     log.debug('http retry after 401 with refreshed credentials', {
@@ -141,33 +186,101 @@ export function createTransport(options: TransportOptions): HttpTransport {
       url: displayUrl(ex.url),
     });
     creds = await connection.credentials.get(signal).catch(fail);
-    res = await once(ex, creds, signal).catch(fail);
+    deadline?.arm();
+    res = await once(ex, creds, requestSignal).catch(fail);
     return res;
   }
 
-  async function bodyText(res: AxiosResponse<unknown>): Promise<string> {
-    if (typeof res.data === 'string') return res.data;
-    if (res.data !== null && typeof res.data === 'object' && 'pipe' in res.data) {
-      return readCapped(res.data as Readable);
-    }
-    return res.data === undefined || res.data === null ? '' : JSON.stringify(res.data);
+  /** The body of an error answer, for its message: at most {@link MAX_ERROR_BODY_BYTES}. */
+  async function errorText(res: AxiosResponse<unknown>, signal?: AbortSignal): Promise<string> {
+    if (typeof res.data === 'string') return res.data.slice(0, MAX_ERROR_BODY_BYTES);
+    if (isStream(res.data)) return readCapped(res.data, MAX_ERROR_BODY_BYTES, signal);
+    return res.data === undefined || res.data === null ? '' : safeJson(res.data, MAX_ERROR_BODY_BYTES);
   }
 
-  async function discard(res: AxiosResponse<unknown>): Promise<void> {
-    const text = await bodyText(res);
+  /** The whole body of a successful answer, at most `limits.maxResponseBytes`. */
+  async function bodyText(res: AxiosResponse<unknown>, what: string, signal?: AbortSignal): Promise<string> {
+    if (isStream(res.data)) return readBody(res.data, limits.maxResponseBytes, what, signal);
+    const text =
+      typeof res.data === 'string'
+        ? res.data
+        : res.data === undefined || res.data === null
+          ? ''
+          : safeJson(res.data, limits.maxResponseBytes + 1);
+    if (Buffer.byteLength(text) > limits.maxResponseBytes) {
+      throw new DecodeError(
+        `${what}: response body is larger than ${formatBytes(limits.maxResponseBytes)} (limits.maxResponseBytes)`,
+      );
+    }
+    return text;
+  }
+
+  async function discard(res: AxiosResponse<unknown>, signal: AbortSignal | undefined): Promise<void> {
+    const text = await errorText(res, signal);
     res.data = text;
   }
 
-  async function json(ex: Exchange, signal: AbortSignal | undefined): Promise<unknown> {
-    const res = await send(ex, signal);
-    const info: RequestInfo = { method: ex.method, url: ex.url };
-    const text = await bodyText(res);
-    if (res.status < 200 || res.status >= 300) {
-      throw statusError(info, res.status, text, {
-        retryAfter: header(res, 'retry-after'),
-        location: header(res, 'location'),
-      });
+  /**
+   * Runs one exchange under the request deadline: when `requestTimeoutMs` passes between sending the request
+   * and `fn` settling (body included), the deadline's signal aborts and the call rejects with `TimeoutError`.
+   */
+  async function withDeadline<R>(
+    info: RequestInfo,
+    signal: AbortSignal | undefined,
+    fn: (deadline: Deadline | undefined) => Promise<R>,
+  ): Promise<R> {
+    if (timeoutMs <= 0) return fn(undefined);
+    const timer = new AbortController();
+    let handle: ReturnType<typeof setTimeout> | undefined;
+    const deadline: Deadline = {
+      signal: signal === undefined ? timer.signal : AbortSignal.any([signal, timer.signal]),
+      arm: () => {
+        clearTimeout(handle);
+        handle = setTimeout(() => {
+          timer.abort();
+        }, timeoutMs);
+      },
+    };
+    try {
+      return await fn(deadline);
+    } catch (e) {
+      if (timer.signal.aborted && signal?.aborted !== true) {
+        throw new TimeoutError(
+          `${info.method} ${displayUrl(info.url)}: no complete response within ${timeoutMs} ms`,
+          timeoutMs,
+        );
+      }
+      throw e;
+    } finally {
+      clearTimeout(handle);
     }
+  }
+
+  /** Sends `ex` and reads its whole body: the text of a 2xx answer, else the `ApiStatusError`. */
+  async function exchange(ex: Exchange, signal: AbortSignal | undefined): Promise<string> {
+    const info: RequestInfo = { method: ex.method, url: ex.url };
+    const what = `${ex.method} ${displayUrl(ex.url)}`;
+    return withDeadline(info, signal, async (deadline) => {
+      const s = deadline?.signal ?? signal;
+      const res = await send(ex, signal, deadline);
+      if (res.status < 200 || res.status >= 300) {
+        const text = await errorText(res, s);
+        if (s?.aborted === true) throw new AbortError(`${what}: aborted`);
+        throw statusError(info, res.status, text, {
+          retryAfter: header(res, 'retry-after'),
+          location: header(res, 'location'),
+        });
+      }
+      try {
+        return await bodyText(res, what, s);
+      } catch (e) {
+        throw isDecodeError(e) ? e : mapRequestError(e, info, { signal: s, timeoutMs });
+      }
+    });
+  }
+
+  async function json(ex: Exchange, signal: AbortSignal | undefined): Promise<unknown> {
+    const text = await exchange(ex, signal);
     return parseJson(text, `${ex.method} ${displayUrl(ex.url)}`);
   }
 
@@ -186,7 +299,7 @@ export function createTransport(options: TransportOptions): HttpTransport {
   ): Promise<T> {
     const url = objectUrl(desc, cluster, name);
     const value = await json({ ...ex, url }, signal);
-    return decodeObject(desc, value, `${ex.method} ${displayUrl(url)}`);
+    return decodeObject(desc, value, `${ex.method} ${displayUrl(url)}`, name);
   }
 
   async function list<T>(
@@ -199,6 +312,7 @@ export function createTransport(options: TransportOptions): HttpTransport {
     let resourceVersion: string;
     let token: string | undefined;
     const seen = new Set<string>();
+    let pages = 0;
     do {
       const url = resourceUrl(server, desc, cluster, undefined, {
         fieldSelector: opts.fieldSelector,
@@ -209,14 +323,26 @@ export function createTransport(options: TransportOptions): HttpTransport {
       });
       const value = await json({ method: 'GET', url }, opts.signal);
       const page = decodeListPage(desc, value, `GET ${displayUrl(url)}`, items.length);
+      pages += 1;
+      if (items.length + page.items.length > limits.maxListItems) {
+        throw new DecodeError(
+          `GET ${displayUrl(url)}: the list has more than ${limits.maxListItems} items (limits.maxListItems); stopped after ${pages} pages`,
+        );
+      }
       for (const item of page.items) items.push(item);
       resourceVersion = page.resourceVersion;
       token = page.continue === '' ? undefined : page.continue;
       if (token !== undefined) {
         if (seen.has(token)) {
-          throw new DecodeError(`GET ${displayUrl(url)}: the server repeated continue token ${token}`);
+          const shown = token.length > 100 ? `${token.slice(0, 100)}…` : token;
+          throw new DecodeError(`GET ${displayUrl(url)}: the server repeated continue token ${shown}`);
         }
         seen.add(token);
+        if (pages >= limits.maxListPages) {
+          throw new DecodeError(
+            `GET ${displayUrl(url)}: the list did not end after ${pages} pages (limits.maxListPages); the server keeps sending continue tokens`,
+          );
+        }
       }
     } while (token !== undefined);
     return { resourceVersion, items };
@@ -261,7 +387,7 @@ export function createTransport(options: TransportOptions): HttpTransport {
       clearTimeout(handle);
     }
     if (res.status < 200 || res.status >= 300) {
-      const text = await bodyText(res);
+      const text = await errorText(res, opts.signal);
       throw statusError(info, res.status, text, {
         retryAfter: header(res, 'retry-after'),
         location: header(res, 'location'),
@@ -269,7 +395,11 @@ export function createTransport(options: TransportOptions): HttpTransport {
     }
     const stream = res.data as Readable;
     const request = res.request as { destroy?: unknown } | undefined;
-    return iterateWatch(stream, new WatchDecoder(desc.schema, desc.kind), {
+    const decoder = new WatchDecoder(desc.schema, desc.kind, {
+      apiVersion: apiVersionOf(desc),
+      maxLineChars: limits.maxWatchEventChars,
+    });
+    return iterateWatch(stream, decoder, {
       info,
       signal: opts.signal,
       inactivityTimeoutMs: opts.inactivityTimeoutMs,
@@ -289,15 +419,7 @@ export function createTransport(options: TransportOptions): HttpTransport {
     patch: (desc, cluster, name, patch, o: CallOptions = {}) =>
       call(desc, { method: 'PATCH', body: patch, contentType: MERGE_PATCH }, cluster, name, o.signal),
     delete: async (desc, cluster, name, o: CallOptions = {}) => {
-      const url = objectUrl(desc, cluster, name);
-      const res = await send({ method: 'DELETE', url }, o.signal);
-      const text = await bodyText(res);
-      if (res.status < 200 || res.status >= 300) {
-        throw statusError({ method: 'DELETE', url }, res.status, text, {
-          retryAfter: header(res, 'retry-after'),
-          location: header(res, 'location'),
-        });
-      }
+      await exchange({ method: 'DELETE', url: objectUrl(desc, cluster, name) }, o.signal);
     },
     watch,
     raw: async (path: string, o: CallOptions = {}) => {

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { DecodeError } from '../errors.js';
 import { statusSchema, watchEnvelopeSchema } from '../kcp/meta.js';
-import { issuePaths, issueSummary } from './decode.js';
+import { identityProblem, issuePaths, issueSummary } from './decode.js';
+import { DEFAULT_MAX_WATCH_EVENT_CHARS } from './limits.js';
 import type { WatchItem } from './types.js';
 
 /**
@@ -10,25 +11,41 @@ import type { WatchItem } from './types.js';
  * Pure and synchronous: feed it chunks as they arrive, call {@link WatchDecoder.end} when the stream ends.
  * UTF-8 sequences split across chunks are decoded correctly; blank lines and `\r\n` are accepted. A line that
  * is not JSON, not an event envelope, or whose object fails the schema becomes a `DECODE_ERROR` item and
- * decoding goes on with the next line.
+ * decoding goes on with the next line. A line longer than `maxLineChars` is fatal: {@link WatchDecoder.feed}
+ * throws a `DecodeError` naming the limit, since the stream can no longer be trusted to be in sync.
  */
 export class WatchDecoder<T> {
   readonly #schema: z.ZodType<T>;
   readonly #kind: string;
   readonly #utf8 = new TextDecoder('utf-8');
+  readonly #apiVersion: string | undefined;
+  readonly #maxLine: number;
   /** Pieces of the current, incomplete line (joined once, when its newline arrives). */
   #pieces: string[] = [];
+  /** Total length of {@link #pieces}. */
+  #pending = 0;
 
   /**
    * @param schema validates the `object` of ADDED/MODIFIED/DELETED events
-   * @param kind the kind name used in error messages
+   * @param kind the kind name used in error messages; an object that names another `kind` is a decode error
+   * @param options `apiVersion` an object must have when it names one; `maxLineChars`, the longest event line
+   *   (default {@link DEFAULT_MAX_WATCH_EVENT_CHARS})
    */
-  constructor(schema: z.ZodType<T>, kind = 'object') {
+  constructor(
+    schema: z.ZodType<T>,
+    kind = 'object',
+    options: { apiVersion?: string | undefined; maxLineChars?: number | undefined } = {},
+  ) {
     this.#schema = schema;
     this.#kind = kind;
+    this.#apiVersion = options.apiVersion;
+    this.#maxLine = options.maxLineChars ?? DEFAULT_MAX_WATCH_EVENT_CHARS;
   }
 
-  /** Feeds one chunk (bytes or text) and returns the items completed by it. */
+  /**
+   * Feeds one chunk (bytes or text) and returns the items completed by it.
+   * @throws DecodeError when a line grows past the line limit.
+   */
   feed(chunk: Uint8Array | string): Array<WatchItem<T>> {
     const text = typeof chunk === 'string' ? chunk : this.#utf8.decode(chunk, { stream: true });
     return this.#push(text);
@@ -39,6 +56,7 @@ export class WatchDecoder<T> {
     const out = this.#push(this.#utf8.decode());
     const rest = this.#pieces.join('');
     this.#pieces = [];
+    this.#pending = 0;
     const item = this.#line(rest);
     if (item !== undefined) out.push(item);
     return out;
@@ -48,18 +66,38 @@ export class WatchDecoder<T> {
     const out: Array<WatchItem<T>> = [];
     let start = 0;
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      if (this.#pending + nl - start > this.#maxLine) this.#tooLong(text, start);
       let line = text.slice(start, nl);
       if (this.#pieces.length > 0) {
         this.#pieces.push(line);
         line = this.#pieces.join('');
         this.#pieces = [];
+        this.#pending = 0;
       }
       const item = this.#line(line);
       if (item !== undefined) out.push(item);
       start = nl + 1;
     }
-    if (start < text.length) this.#pieces.push(start === 0 ? text : text.slice(start));
+    if (start < text.length) {
+      if (this.#pending + text.length - start > this.#maxLine) this.#tooLong(text, start);
+      this.#pieces.push(start === 0 ? text : text.slice(start));
+      this.#pending += text.length - start;
+    }
     return out;
+  }
+
+  /**
+   * Drops the current line and throws: it is longer than the limit. Events completed earlier in the same chunk
+   * are dropped too; they were not applied, so a re-watch from the last applied resourceVersion delivers them.
+   */
+  #tooLong(text: string, start: number): never {
+    const head = (this.#pieces[0] ?? text.slice(start, start + 200)).slice(0, 200);
+    this.#pieces = [];
+    this.#pending = 0;
+    throw new DecodeError(
+      `watch event line is longer than ${this.#maxLine} characters (limits.maxWatchEventChars); closing the watch`,
+      { snippet: head },
+    );
   }
 
   #line(raw: string): WatchItem<T> | undefined {
@@ -101,6 +139,9 @@ export class WatchDecoder<T> {
       }
       return { type, resourceVersion: rv };
     }
+    const wrong = identityProblem(object, this.#kind, this.#apiVersion);
+    if (wrong !== undefined)
+      return fail(`watch ${type} event: ${wrong.message}`, line, [`object.${wrong.path}`]);
     const parsed = this.#schema.safeParse(object);
     if (!parsed.success) {
       return fail(

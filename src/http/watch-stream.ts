@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
-import { AbortError, TimeoutError } from '../errors.js';
+import { AbortError, DecodeError, TimeoutError } from '../errors.js';
 import { displayUrl, mapRequestError, type RequestInfo } from './errors.js';
+import { formatBytes } from './limits.js';
 import type { WatchItem } from './types.js';
 import type { WatchDecoder } from './watch-decoder.js';
 
@@ -12,10 +13,31 @@ interface Destroyable {
   destroy(error?: Error): unknown;
 }
 
-/** Reads at most `max` bytes of a stream as UTF-8 text, then destroys it. Never rejects. */
-export async function readCapped(stream: Readable, max: number = MAX_ERROR_BODY_BYTES): Promise<string> {
+/** Destroys `stream` when `signal` aborts; returns the function that removes the listener. */
+function destroyOnAbort(stream: Readable, signal: AbortSignal | undefined): () => void {
+  if (signal === undefined) return () => undefined;
+  const onAbort = (): void => {
+    stream.destroy(new AbortError('response body aborted'));
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    signal.removeEventListener('abort', onAbort);
+  };
+}
+
+/**
+ * Reads at most `max` bytes of a stream as UTF-8 text, then destroys it. Never rejects: a broken or aborted
+ * body (`signal`) still yields what arrived.
+ */
+export async function readCapped(
+  stream: Readable,
+  max: number = MAX_ERROR_BODY_BYTES,
+  signal?: AbortSignal,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
+  const release = destroyOnAbort(stream, signal);
   try {
     for await (const chunk of stream as AsyncIterable<Buffer | string>) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -26,9 +48,43 @@ export async function readCapped(stream: Readable, max: number = MAX_ERROR_BODY_
   } catch {
     // A broken error body still yields what arrived.
   } finally {
+    release();
     stream.destroy();
   }
   return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
+
+/**
+ * Reads a whole (already decompressed) response body as UTF-8 text, refusing to hold more than `max` bytes.
+ * Aborting `signal` destroys the stream and rejects with the stream's error.
+ * @param what the request, for the error message
+ * @throws DecodeError naming `maxResponseBytes` once the body grows past `max` (the stream is destroyed).
+ */
+export async function readBody(
+  stream: Readable,
+  max: number,
+  what: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const release = destroyOnAbort(stream, signal);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buf.length;
+      if (size > max) {
+        throw new DecodeError(
+          `${what}: response body is larger than ${formatBytes(max)} (limits.maxResponseBytes); stopped reading it`,
+        );
+      }
+      chunks.push(buf);
+    }
+  } finally {
+    release();
+    stream.destroy();
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 /** Options of {@link iterateWatch}. */

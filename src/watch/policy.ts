@@ -10,7 +10,7 @@ import {
 
 /** How one watch ended, and what the reflector does next. */
 export type WatchOutcome =
-  | { kind: 'closed'; events: number; durationMs: number }
+  | { kind: 'closed'; events: number; undecodable: number; durationMs: number }
   | { kind: 'rewatch'; error: KcpError }
   | { kind: 'relist'; error: KcpError; reason: 'expired' | 'error' };
 

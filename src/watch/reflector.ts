@@ -1,11 +1,12 @@
 import { Subject, type Observable } from 'rxjs';
-import { type KcpError, NetworkError, TimeoutError, isApiStatusError } from '../errors.js';
+import { DecodeError, type KcpError, NetworkError, TimeoutError, isApiStatusError } from '../errors.js';
 import type { ResourceDescriptor } from '../kcp/resource.js';
 import type { Transport, WatchItem } from '../http/types.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { timerDelay } from '../timers.js';
 import { Backoff } from './backoff.js';
 import { type WatchOutcome, classify, isReportableError, toKcpError } from './policy.js';
+import { RepeatLimiter, repeatKey } from './repeat-limiter.js';
 import { type KubeObject, buildStore, diffStores, objectKey, statusToError } from './store.js';
 import { type ResolvedWatchTuning, resolveWatchTuning } from './tuning.js';
 import type { ReflectorEvent, ReflectorOptions } from './types.js';
@@ -14,7 +15,9 @@ import type { ReflectorEvent, ReflectorOptions } from './types.js';
  * Keeps a local copy of one collection in sync with the server by list + watch, like client-go's reflector:
  * lists at `resourceVersion=0` first and at the last seen RV afterwards (`""` once that is expired), watches
  * with bookmarks and a random `timeoutSeconds`, re-watches at once after a clean close, relists after 410,
- * and retries every healable failure with jittered backoff. Never stops by itself; call {@link stop}.
+ * and retries every healable failure with jittered backoff. Only decoded events count as progress: a watch
+ * that delivers nothing but undecodable lines is a failure and backs off. Identical warnings are logged at
+ * most once per `repeatedWarningIntervalMs`. Never stops by itself; call {@link stop}.
  *
  * Store keys are `cluster|name` (cluster from the `kcp.io/cluster` annotation, else the requested cluster).
  * Subscribe to {@link events$} before {@link start}.
@@ -27,6 +30,7 @@ export class Reflector<T extends KubeObject> {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly backoff: Backoff;
+  private readonly warnings: RepeatLimiter;
   private readonly controller = new AbortController();
   private readonly resource: string;
   /** The store, mutated in place by watch events (replaced by each list). */
@@ -55,6 +59,7 @@ export class Reflector<T extends KubeObject> {
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     this.backoff = new Backoff(this.tuning);
+    this.warnings = new RepeatLimiter(this.tuning.repeatedWarningIntervalMs);
     this.resource = desc.group === '' ? desc.plural : `${desc.plural}.${desc.group}`;
   }
 
@@ -110,6 +115,14 @@ export class Reflector<T extends KubeObject> {
     return { resource: this.resource, workspace: this.cluster };
   }
 
+  /** Logs a warning unless the same one (numbers aside) was logged within the repeat interval. */
+  private warn(message: string, key: string = repeatKey(message)): void {
+    const suppressed = this.warnings.admit(key, this.now());
+    if (suppressed === undefined) return;
+    const note = suppressed > 0 ? ` (${suppressed} similar warnings suppressed)` : '';
+    this.logger.warn(`${message}${note}`, this.ctx());
+  }
+
   private emit(event: ReflectorEvent<T>): void {
     if (!this.stopped) this.subject.next(event);
   }
@@ -144,7 +157,7 @@ export class Reflector<T extends KubeObject> {
           if (this.isStopped()) return;
           const error = toKcpError(e);
           if (isReportableError(error)) {
-            this.logger.warn(`list failed: ${error.message}`, this.ctx());
+            this.warn(`list failed: ${error.message}`);
             this.emit({ type: 'failed', error });
             this.status({ type: 'error', error });
           }
@@ -156,11 +169,15 @@ export class Reflector<T extends KubeObject> {
       const outcome = await this.watchOnce();
       if (this.isStopped()) return;
       if (outcome.kind === 'closed') {
-        if (outcome.events > 0 || outcome.durationMs >= this.tuning.veryShortWatchMs) continue;
+        if (outcome.events > 0) continue;
+        if (outcome.undecodable === 0 && outcome.durationMs >= this.tuning.veryShortWatchMs) continue;
         this.connected = false;
-        const error = new NetworkError(
-          `very short watch: closed after ${outcome.durationMs} ms without any event`,
-        );
+        const error =
+          outcome.undecodable > 0
+            ? new DecodeError(
+                `watch delivered no usable event (${outcome.undecodable} undecodable lines) before it closed`,
+              )
+            : new NetworkError(`very short watch: closed after ${outcome.durationMs} ms without any event`);
         await this.sleepBackoff(error);
         continue;
       }
@@ -202,7 +219,7 @@ export class Reflector<T extends KubeObject> {
 
   private async watchOnce(): Promise<WatchOutcome> {
     // Never open a watch (or arm its deadline) once stopped: an already-aborted signal fires no listener.
-    if (this.controller.signal.aborted) return { kind: 'closed', events: 0, durationMs: 0 };
+    if (this.controller.signal.aborted) return { kind: 'closed', events: 0, undecodable: 0, durationMs: 0 };
     const t = this.tuning;
     const min = t.minWatchTimeoutSeconds;
     const raw = min + t.random() * min;
@@ -223,6 +240,7 @@ export class Reflector<T extends KubeObject> {
     }, timerDelay(deadlineMs));
     const startedAt = this.now();
     let events = 0;
+    let undecodable = 0;
     const fail = (e: unknown): WatchOutcome =>
       classify(
         deadlineState.timedOut
@@ -241,21 +259,23 @@ export class Reflector<T extends KubeObject> {
         inactivityTimeoutMs,
         signal: ctrl.signal,
       });
-      if (this.isStopped()) return { kind: 'closed', events, durationMs: this.now() - startedAt };
+      if (this.isStopped())
+        return { kind: 'closed', events, undecodable, durationMs: this.now() - startedAt };
       if (!this.connected) {
         this.connected = true;
         this.status({ type: 'connected', resourceVersion: this.rv });
       }
       for await (const item of stream) {
         if (this.isStopped()) break;
-        events += 1;
+        if (item.type === 'DECODE_ERROR') undecodable += 1;
+        else events += 1;
         const error = this.apply(item);
         if (error !== undefined) return classify(error);
         // apply() emits; a subscriber may have stopped us.
         if (this.isStopped()) break;
       }
       if (deadlineState.timedOut) return fail(undefined);
-      return { kind: 'closed', events, durationMs: this.now() - startedAt };
+      return { kind: 'closed', events, undecodable, durationMs: this.now() - startedAt };
     } catch (e) {
       return fail(e);
     } finally {
@@ -274,7 +294,7 @@ export class Reflector<T extends KubeObject> {
       case 'ERROR':
         return statusToError(item.status, this.transport.url(this.desc, this.cluster));
       case 'DECODE_ERROR':
-        this.logger.warn(`skipped an undecodable watch event: ${item.error.message}`, this.ctx());
+        this.warn(`skipped an undecodable watch event: ${item.error.message}`, 'undecodable watch event');
         this.emit({ type: 'diagnostic', error: item.error });
         this.status({ type: 'error', error: item.error });
         return undefined;
@@ -303,7 +323,7 @@ export class Reflector<T extends KubeObject> {
   private async sleepBackoff(error: KcpError): Promise<void> {
     if (this.stopped) return;
     const { delayMs, attempt } = this.backoff.next(this.now(), error);
-    this.logger.warn(`retrying in ${delayMs} ms (attempt ${attempt}): ${error.message}`, this.ctx());
+    this.warn(`retrying in ${delayMs} ms (attempt ${attempt}): ${error.message}`);
     this.status({ type: 'retrying', attempt, delayMs, error });
     // The status emission may have stopped us: arm no timer then.
     if (this.isStopped()) return;

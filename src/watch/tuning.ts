@@ -14,6 +14,8 @@ export const DEFAULT_MIN_WATCH_TIMEOUT_SECONDS = 300;
 export const DEFAULT_INACTIVITY_SLACK_MS = 30_000;
 /** Time allowed for a list or watch request to receive response headers. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** Identical reflector warnings are logged at most once per this interval (repeats are counted). */
+export const DEFAULT_REPEATED_WARNING_INTERVAL_MS = 60_000;
 /** A watch closed cleanly this soon with no event counts as a "very short watch" and backs off (client-go). */
 export const DEFAULT_VERY_SHORT_WATCH_MS = 1_000;
 
@@ -44,6 +46,12 @@ export interface WatchTuning {
    * @default 1000 ({@link DEFAULT_VERY_SHORT_WATCH_MS})
    */
   veryShortWatchMs?: number | undefined;
+  /**
+   * Identical warnings (the same failure, an undecodable event) are logged at most once per this many ms;
+   * the next one says how many were suppressed.
+   * @default 60000 ({@link DEFAULT_REPEATED_WARNING_INTERVAL_MS})
+   */
+  repeatedWarningIntervalMs?: number | undefined;
   /** Source of randomness in [0, 1), for reproducible tests. @default Math.random */
   random?: (() => number) | undefined;
 }
@@ -63,6 +71,7 @@ export function resolveWatchTuning(tuning: WatchTuning = {}): ResolvedWatchTunin
     inactivitySlackMs: tuning.inactivitySlackMs ?? DEFAULT_INACTIVITY_SLACK_MS,
     connectTimeoutMs: tuning.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     veryShortWatchMs: tuning.veryShortWatchMs ?? DEFAULT_VERY_SHORT_WATCH_MS,
+    repeatedWarningIntervalMs: tuning.repeatedWarningIntervalMs ?? DEFAULT_REPEATED_WARNING_INTERVAL_MS,
     random: tuning.random ?? Math.random,
   };
 }

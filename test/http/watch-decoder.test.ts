@@ -165,6 +165,37 @@ describe('WatchDecoder', () => {
     );
   });
 
+  it('decodes a line of exactly maxLineChars and throws a DecodeError for one character more, however chunked', () => {
+    const line = JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a' } } });
+    const exact = new WatchDecoder(widgetSchema, 'Widget', { maxLineChars: line.length });
+    expect(exact.feed(`${line}\n`).map((i) => i.type)).toEqual(['ADDED']);
+    const over = `${line.slice(0, -1)} }`;
+    const whole = new WatchDecoder(widgetSchema, 'Widget', { maxLineChars: line.length });
+    expect(() => whole.feed(`${over}\n`)).toThrow(
+      /longer than \d+ characters \(limits\.maxWatchEventChars\)/,
+    );
+    const split = new WatchDecoder(widgetSchema, 'Widget', { maxLineChars: line.length });
+    expect(split.feed(over.slice(0, 10))).toEqual([]);
+    expect(() => split.feed(over.slice(10))).toThrow(/maxWatchEventChars/);
+  });
+
+  it('rejects an event object of another kind or apiVersion, but not one that names neither', () => {
+    const d = new WatchDecoder(widgetSchema, 'Widget', { apiVersion: 'example.kcp.io/v1alpha1' });
+    const ev = (object: unknown): string => `${JSON.stringify({ type: 'MODIFIED', object })}\n`;
+    const items = d.feed(
+      ev({ kind: 'Secret', metadata: { name: 'a' } }) +
+        ev({ kind: 'Widget', apiVersion: 'v1', metadata: { name: 'a' } }) +
+        ev({ kind: 'Widget', apiVersion: 'example.kcp.io/v1alpha1', metadata: { name: 'a' } }) +
+        ev({ metadata: { name: 'a' } }),
+    );
+    expect(items.map((i) => (i.type === 'DECODE_ERROR' ? i.error.issues : i.type))).toEqual([
+      ['object.kind'],
+      ['object.apiVersion'],
+      'MODIFIED',
+      'MODIFIED',
+    ]);
+  });
+
   it('accepts string chunks', () => {
     const d = dec();
     expect(d.feed(`${ev('ADDED', { metadata: { name: 'a' } })}\n`)).toHaveLength(1);
