@@ -4,6 +4,7 @@
 //   npm run test:kcp -- --kcp v0.27.1         another pinned version
 //   npm run test:kcp -- --targets single      only some targets (single, single-gate, sharded)
 //   npm run test:kcp:matrix                   v0.26.1, v0.27.1 and v0.28.0; writes test/realkcp/MATRIX.md
+//   node scripts/test-kcp.mjs --matrix-only   rewrites MATRIX.md from the reports of earlier runs (.tmp-kcp-*.json)
 //
 // kcp is built once per version by test/realkcp/build-kcp.sh and cached outside the work tree
 // (~/.cache/kcp-endpoints/kcp/<version>-<go version>/). Without Go the stage prints one line and is skipped.
@@ -34,6 +35,7 @@ const argv = process.argv.slice(2);
 let versions = ['v0.28.0'];
 let targets;
 let matrix = false;
+let matrixOnly = false;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -44,12 +46,22 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--matrix') {
     matrix = true;
     versions = [...VERSIONS];
-  } else usage(`unknown argument ${a}`);
+  } else if (a === '--matrix-only') matrixOnly = true;
+  else usage(`unknown argument ${a}`);
 }
 for (const v of versions)
   if (!VERSIONS.includes(v)) usage(`${v} is not a pinned version (${VERSIONS.join(', ')})`);
 for (const t of targets ?? []) {
   if (!['single', 'single-gate', 'sharded'].includes(t)) usage(`unknown target ${t}`);
+}
+
+if (matrixOnly) {
+  writeMatrix(
+    VERSIONS.map((version) => ({ version, report: join(ROOT, `.tmp-kcp-${version}.json`) })).filter((r) =>
+      existsSync(r.report),
+    ),
+  );
+  process.exit(0);
 }
 
 if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0) {

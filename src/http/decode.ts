@@ -120,9 +120,14 @@ export function decodeListPage<T>(
     });
   }
   const apiVersion = apiVersionOf(desc);
-  // `List` is the generic list kind some aggregated servers answer with.
-  const listKind = stringField(value, 'kind') === 'List' ? 'List' : `${desc.kind}List`;
-  const wrongList = identityProblem(value, listKind, apiVersion);
+  // `List` (apiVersion `v1`) is the generic list kind some aggregated servers answer with; its items are
+  // still checked one by one below.
+  const generic = stringField(value, 'kind') === 'List';
+  const wrongList = identityProblem(
+    value,
+    generic ? 'List' : `${desc.kind}List`,
+    generic ? undefined : apiVersion,
+  );
   if (wrongList !== undefined) {
     throw new DecodeError(`${what}: not a ${desc.kind} list: ${wrongList.message}`, {
       snippet: safeStringify(value),

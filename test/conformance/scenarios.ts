@@ -411,7 +411,7 @@ export function conformanceScenarios(get: BackendGetter): void {
         mode: 'endpointSlice',
       });
       expect(missing).toMatchObject({ phase: 'AwaitingBinding', urls: [] });
-      expect(missing.warnings.join('\n')).toContain('SliceReferenceNotCanonical');
+      expect(missing.warningDetails.map((w) => w.code)).toContain('SliceReferenceNotCanonical');
       // a slice event makes kcp catch up
       await op.annotateSlice(b, slices, 'by-cluster');
       await op.eventually(
@@ -434,7 +434,7 @@ export function conformanceScenarios(get: BackendGetter): void {
       expect(await op.sliceUrls(b, slices, 'by-cluster')).toEqual([url]);
       const stale = await c.resolveEndpoints(s.ref, { slice: `${slices}:by-cluster`, mode: 'endpointSlice' });
       expect(stale).toMatchObject({ phase: 'Ready', urls: [url] });
-      expect(stale.warnings.join('\n')).toContain('SliceReferenceNotCanonical');
+      expect(stale.warningDetails.map((w) => w.code)).toContain('SliceReferenceNotCanonical');
     } finally {
       cleanup();
     }

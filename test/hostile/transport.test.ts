@@ -240,6 +240,24 @@ describe('answers that are not what was asked for', () => {
     await expect(transportTo(bare).get(widgets, 'root', 'a')).resolves.toEqual(widget('a'));
   });
 
+  it('accepts the generic v1 List of an aggregated server and still checks its items', async () => {
+    const ok = await fixedAnswerServer({
+      kind: 'List',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: '1' },
+      items: [widget('a')],
+    });
+    await expect(transportTo(ok).list(widgets, 'root')).resolves.toMatchObject({ items: [widget('a')] });
+    const bad = await fixedAnswerServer({
+      kind: 'List',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: '1' },
+      items: [{ kind: 'Secret', metadata: { name: 's' } }],
+    });
+    const e = await rejectsWith(transportTo(bad).list(widgets, 'root'), isDecodeError);
+    expect(e.message).toMatch(/list item 0 is not a Widget/);
+  });
+
   it('rejects a list of another kind and a list item of another kind', async () => {
     const srv = await fixedAnswerServer({
       kind: 'SecretList',
