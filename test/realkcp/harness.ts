@@ -268,7 +268,7 @@ async function startSharded(options: KcpStartOptions): Promise<RunningKcp> {
   else await writeFile(csv, `${TOKENS}\n`);
   const gate = options.legacyGate === true;
   const args = ['--number-of-shards=2', `--work-dir-path=${dir}`, `--log-dir-path=${logDir}`, '--quiet'];
-  if (gate && options.version === 'v0.28.0') {
+  if (gate) {
     args.push('--shard-feature-gates=EnableDeprecatedAPIExportVirtualWorkspacesUrls=true');
   }
   options.log?.(`starting kcp ${options.version} (two shards behind a front proxy on 127.0.0.1:6443)`);
@@ -300,7 +300,7 @@ async function startSharded(options: KcpStartOptions): Promise<RunningKcp> {
     return {
       version: options.version,
       topology: 'sharded',
-      legacyGate: gate || options.version !== 'v0.28.0',
+      legacyGate: gate,
       kubeconfig,
       context: 'root',
       rest,
