@@ -374,6 +374,10 @@ export function conformanceScenarios(get: BackendGetter): void {
       expect(rec.values.flatMap((x) => x.removed)).toEqual([]);
       const got = await cli(b, ['get', s.ref, '--slice', `${slices}:parted`, '-o', 'urls']);
       expect(got).toMatchObject({ code: 0, stdout: `${url}\n` });
+      expect(got.stderr).toContain('Degraded');
+      // explain quotes kcp's parser message
+      const explained = await cli(b, ['explain', s.ref, '--slice', `${slices}:parted`]);
+      expect(explained.stdout).toContain("values set can't be empty");
     } finally {
       cleanup();
     }
@@ -412,8 +416,20 @@ export function conformanceScenarios(get: BackendGetter): void {
       });
       expect(missing).toMatchObject({ phase: 'AwaitingBinding', urls: [] });
       expect(missing.warningDetails.map((w) => w.code)).toContain('SliceReferenceNotCanonical');
-      // a slice event makes kcp catch up
-      await op.annotateSlice(b, slices, 'by-cluster');
+      // explain names the trap and the command that re-triggers kcp
+      const explained = await cli(b, [
+        'explain',
+        s.ref,
+        '--slice',
+        `${slices}:by-cluster`,
+        '--consumer',
+        consumer,
+      ]);
+      expect(explained.stdout).toContain('by the text of its path');
+      expect(explained.stdout).toContain(`kcp-endpoints nudge ${s.ref} --slice ${slices}:by-cluster`);
+      // a slice event makes kcp catch up: `kcp-endpoints nudge` is one
+      const nudged = await cli(b, ['nudge', s.ref, '--slice', `${slices}:by-cluster`]);
+      expect(nudged.code).toBe(0);
       await op.eventually(
         b,
         'by-cluster URL',
@@ -435,6 +451,14 @@ export function conformanceScenarios(get: BackendGetter): void {
       const stale = await c.resolveEndpoints(s.ref, { slice: `${slices}:by-cluster`, mode: 'endpointSlice' });
       expect(stale).toMatchObject({ phase: 'Ready', urls: [url] });
       expect(stale.warningDetails.map((w) => w.code)).toContain('SliceReferenceNotCanonical');
+      // and a nudge makes kcp drop the stale URL
+      expect((await cli(b, ['nudge', s.ref, '--slice', `${slices}:by-cluster`])).code).toBe(0);
+      await op.eventually(
+        b,
+        'stale URL gone after a nudge',
+        () => op.sliceUrls(b, slices, 'by-cluster'),
+        (u) => u.length === 0,
+      );
     } finally {
       cleanup();
     }
