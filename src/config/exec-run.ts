@@ -55,6 +55,32 @@ export interface ExecRunOptions {
   baseEnv?: NodeJS.ProcessEnv | undefined;
 }
 
+/**
+ * Process groups of the non-interactive plugins still running. A plugin runs in a group of its own so that
+ * a timeout, or the end of this process (a CLI interrupted by SIGINT or SIGTERM exits through `exit`), stops
+ * the plugin and every process it started, not only the plugin itself.
+ */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function trackGroup(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const g of liveGroups) killGroup(g);
+    liveGroups.clear();
+  });
+}
+
 /** What a plugin returned. */
 export interface ExecCredentialResult {
   token?: string | undefined;
@@ -175,20 +201,32 @@ export function runExecPlugin(
     let settled = false;
     let stdout = '';
     let stderr = '';
+    // An interactive plugin stays in our process group: it needs the terminal (a background group cannot
+    // read it). Every other plugin gets a group of its own, stopped as a whole.
+    const ownGroup = !interactive && process.platform !== 'win32';
     const child = spawn(config.command, config.args, {
       env,
       stdio: [interactive ? 'inherit' : 'ignore', 'pipe', 'pipe'],
       windowsHide: true,
+      detached: ownGroup,
     });
+    const pid = child.pid;
+    if (ownGroup && pid !== undefined) trackGroup(pid);
+    const stop = (): void => {
+      if (ownGroup && pid !== undefined) killGroup(pid);
+      else child.kill('SIGKILL');
+    };
     const finish = (err: Error | undefined, value?: ExecCredentialResult): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      // a plugin that failed or timed out takes whatever it started with it; a successful one is left alone
+      if (pid !== undefined && liveGroups.delete(pid) && err !== undefined) killGroup(pid);
       if (err !== undefined) rejectPromise(err);
       else if (value !== undefined) resolvePromise(value);
     };
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      stop();
       finish(
         new ExecCredentialError(
           `exec plugin "${name}" did not finish within ${options.timeoutMs} ms and was stopped`,
