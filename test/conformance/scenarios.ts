@@ -155,8 +155,8 @@ export function conformanceScenarios(get: BackendGetter): void {
 
       const consumer1 = `root:${tag}-c1`;
       const consumer2 = `root:${tag}-c2`;
-      await b.createWorkspace(consumer1);
-      await b.createWorkspace(consumer2);
+      await b.createWorkspace(consumer1, { shard: 'root' });
+      await b.createWorkspace(consumer2, { shard: 'root' });
       await op.bind(b, consumer1, { path: s.provider, name: s.name });
       const ready = await rec.until((x) => x.phase === 'Ready', b.timing.reactMs);
       expect(ready).toMatchObject({ source: 'endpointSlice', reason: 'SliceHasEndpoints', urls: [url] });
