@@ -12,7 +12,7 @@ import {
   startHostileKcp,
   stripSgr,
   type HostileKcp,
-} from '../hostile/server.js';
+} from '../hostile/kcp-server.js';
 import { MemoryStream, eventually, runInProcess } from './helpers.js';
 
 const GOOD = 'https://good.example:6443/services/apiexport/hostile/x';

@@ -5,12 +5,14 @@
  */
 import type http from 'node:http';
 import { Readable } from 'node:stream';
+import { afterEach } from 'vitest';
 import { createGzip } from 'node:zlib';
 import { anonymousCredentials } from '../../src/config/connection.js';
 import { createTransport, type HttpTransport, type TransportOptions } from '../../src/http/transport.js';
 import { sendJson, startServer, widget, type TestServer } from '../http/helpers.js';
 
-export { closeServers } from '../http/helpers.js';
+import { closeServers } from '../http/helpers.js';
+export { closeServers };
 
 const transports: HttpTransport[] = [];
 
@@ -186,4 +188,21 @@ export async function scriptedServer(): Promise<TestServer & { answer: (a: Scrip
       current = a;
     },
   });
+}
+
+/**
+ * Registers the teardown the reflector tests share: stop and join every reflector pushed onto the returned
+ * list, close the transports and the servers.
+ */
+export function reflectorsTornDownAfterEach<T>(): Array<{ stop(): void; join(): Promise<unknown> } & T> {
+  const reflectors: Array<{ stop(): void; join(): Promise<unknown> } & T> = [];
+  afterEach(async () => {
+    for (const r of reflectors.splice(0)) {
+      r.stop();
+      await r.join();
+    }
+    closeTransports();
+    await closeServers();
+  });
+  return reflectors;
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClientStatus } from '../../src/client-types.js';
 import { createClient } from '../../src/client.js';
 import { isDecodeError, isInvalidArgumentError, isTimeoutError, type KcpError } from '../../src/errors.js';
@@ -14,8 +14,6 @@ import type { WatchItem } from '../../src/http/types.js';
 import { Reflector } from '../../src/watch/reflector.js';
 import { widget, widgets, type Widget } from '../http/helpers.js';
 import {
-  closeServers,
-  closeTransports,
   endlessContinueServer,
   endlessLineServer,
   fixedAnswerServer,
@@ -23,17 +21,10 @@ import {
   transportTo,
   tricklingServer,
   watchServer,
+  reflectorsTornDownAfterEach,
 } from './servers.js';
 
-const reflectors: Array<Reflector<Widget>> = [];
-afterEach(async () => {
-  for (const r of reflectors.splice(0)) {
-    r.stop();
-    await r.join();
-  }
-  closeTransports();
-  await closeServers();
-});
+const reflectors = reflectorsTornDownAfterEach<Reflector<Widget>>();
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {

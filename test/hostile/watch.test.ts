@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClientStatus } from '../../src/client-types.js';
 import { isDecodeError } from '../../src/errors.js';
 import { Reflector } from '../../src/watch/reflector.js';
@@ -6,23 +6,14 @@ import { RepeatLimiter, repeatKey } from '../../src/watch/repeat-limiter.js';
 import type { WatchTuning } from '../../src/watch/tuning.js';
 import { widget, widgets, type Widget } from '../http/helpers.js';
 import {
-  closeServers,
-  closeTransports,
   ERROR_EVENT_WITHOUT_STATUS,
   LOGIN_PAGE,
   transportTo,
   watchServer,
+  reflectorsTornDownAfterEach,
 } from './servers.js';
 
-const reflectors: Array<Reflector<Widget>> = [];
-afterEach(async () => {
-  for (const r of reflectors.splice(0)) {
-    r.stop();
-    await r.join();
-  }
-  closeTransports();
-  await closeServers();
-});
+const reflectors = reflectorsTornDownAfterEach<Reflector<Widget>>();
 
 const tiny: WatchTuning = {
   backoffInitialMs: 10,
