@@ -20,7 +20,7 @@ function schemasOf(exp: Json | undefined): Array<{ name: string; group: string; 
 
 /**
  * Advances one APIBinding by one step: `''` → `Binding` (first pass) → `Binding` with the export resolved
- * (kcp-api.md §7.4) → `Bound` (§7.5). Returns true when another step is due.
+ * → `Bound`, as kcp's APIBinding controller does. Returns true when another step is due.
  */
 export function reconcileBinding(ctx: ControllerContext, cluster: string, name: string): boolean {
   const ws = ctx.topology.resolve(cluster);

@@ -37,7 +37,7 @@ function currentUrls(status: JsonObject): string[] {
 
 /**
  * Reconciles one endpoint slice: the primary controller (APIExportValid, PartitionValid, shardSelector,
- * clearing endpoints on NotFound) followed by the URL rule of the active profile (kcp-api.md §3).
+ * clearing endpoints on NotFound) followed by the URL rule of the active profile (kcp's apiexportendpointslice and apiexportendpointslice-urls controllers).
  */
 export function reconcileSlice(ctx: ControllerContext, cluster: string, name: string): void {
   const ws = ctx.topology.resolve(cluster);
@@ -126,7 +126,7 @@ export function reconcileSlice(ctx: ControllerContext, cluster: string, name: st
       if (inPartition && hasBinding) {
         if (i === -1) urls.push(url);
       } else if (!hasBinding && i !== -1) urls.splice(i, 1);
-      // out of the partition but still hosting bindings: leave the URL as it is (kcp-api.md §3.2 step 5)
+      // out of the partition but still hosting bindings: leave the URL as it is, as kcp's URL controller does
     }
     setEndpoints(ctx, status, urls);
   });
