@@ -18,6 +18,8 @@ import { createResourceClient, type ResourceClient } from './resource-client.js'
 import { InformerCache } from './watch/informer-cache.js';
 import type { WatchTuning } from './watch/tuning.js';
 import { checkDurationMs } from './timers.js';
+import { releaseExecCredentials } from './config/exec-provider.js';
+import { releaseSecrets, withSecretOwner, type SecretOwner } from './redact.js';
 
 /** Every duration option is finite, non-negative and short enough for `setTimeout`. */
 function checkDurations(options: ClientOptions): void {
@@ -46,6 +48,8 @@ interface Family {
   logger: Logger;
   tuning: WatchTuning | undefined;
   warnedFallback: Set<string>;
+  /** Releases what the family owns process-wide: its registered secrets and exec-plugin credentials. */
+  release: () => void;
 }
 
 /** A {@link KcpClient} with typed resource access. */
@@ -110,6 +114,7 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
     close(): void {
       family.cache.close();
       family.transport.close();
+      family.release();
     },
     apiExports: createResourceClient(family.transport, APIEXPORTS_V1ALPHA1, workspacePath),
     apiExportEndpointSlices: createResourceClient(family.transport, APIEXPORTENDPOINTSLICES, workspacePath),
@@ -136,7 +141,9 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
  */
 export function createClient(options: ClientOptions = {}): KcpEndpointsClient {
   checkDurations(options);
-  const loaded = loadConnection(options);
+  // the secrets this client family loads, and its exec-plugin credentials, are released by close()
+  const owner: SecretOwner = {};
+  const loaded = withSecretOwner(owner, () => loadConnection(options));
   const logger = resolveLogger(options.logger);
   for (const warning of loaded.warnings) logger.warn(warning, { notice: true });
   const transport = createTransport({
@@ -159,7 +166,17 @@ export function createClient(options: ClientOptions = {}): KcpEndpointsClient {
     what: 'workspace',
   });
   return makeClient(
-    { transport, cache, logger, tuning: options.watch, warnedFallback: new Set() },
+    {
+      transport,
+      cache,
+      logger,
+      tuning: options.watch,
+      warnedFallback: new Set(),
+      release: () => {
+        releaseSecrets(owner);
+        releaseExecCredentials(owner);
+      },
+    },
     workspace,
   );
 }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { KubeconfigError } from '../errors.js';
-import { registerSecret } from '../redact.js';
+import { currentSecretOwner, registerSecret, type SecretOwner } from '../redact.js';
 import type { CredentialProvider, Credentials } from './connection.js';
 import { ioReason } from './material.js';
 
@@ -23,7 +23,7 @@ export interface TokenFileOptions {
   kubeconfig?: string | undefined;
 }
 
-function readToken(path: string, opts: TokenFileOptions): string {
+function readToken(path: string, opts: TokenFileOptions, owner: SecretOwner): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -41,7 +41,7 @@ function readToken(path: string, opts: TokenFileOptions): string {
       { file: opts.kubeconfig ?? path, field: opts.field },
     );
   }
-  registerSecret(token);
+  registerSecret(token, owner);
   return token;
 }
 
@@ -54,14 +54,16 @@ function readToken(path: string, opts: TokenFileOptions): string {
 export function tokenFileCredentials(path: string, options: TokenFileOptions = {}): CredentialProvider {
   const period = options.periodMs ?? DEFAULT_TOKEN_FILE_PERIOD_MS;
   const now = options.now ?? Date.now;
-  let token = readToken(path, options);
+  // later reads happen outside the client's construction: register their tokens for the same owner
+  const owner = currentSecretOwner();
+  let token = readToken(path, options, owner);
   let readAt = now();
   const creds = (): Credentials => ({ headers: { Authorization: `Bearer ${token}` } });
   let current = creds();
   const reread = (): void => {
     readAt = now();
     try {
-      const next = readToken(path, options);
+      const next = readToken(path, options, owner);
       if (next !== token) {
         token = next;
         current = creds();

@@ -4,6 +4,7 @@
  * unless another caller already did.
  */
 import { AbortError } from '../errors.js';
+import { currentSecretOwner, type SecretOwner } from '../redact.js';
 import type { CredentialProvider, Credentials } from './connection.js';
 import { runExecPlugin, type ExecCredentialResult, type ExecPluginConfig } from './exec-run.js';
 
@@ -75,6 +76,8 @@ export function execCredentials(
   const now = options.now ?? Date.now;
   const skew = options.expirySkewMs ?? DEFAULT_EXEC_EXPIRY_SKEW_MS;
   const run = options.run ?? runExecPlugin;
+  // plugin runs happen later, on requests: their tokens belong to the client that created this provider
+  const secretOwner = currentSecretOwner();
   let cached: Cached | undefined;
   let inflight: Promise<Credentials> | undefined;
 
@@ -84,7 +87,7 @@ export function execCredentials(
     const interactive = config.interactiveMode !== 'Never' && isTTY();
     const timeoutMs =
       options.timeoutMs ?? (interactive ? DEFAULT_INTERACTIVE_EXEC_TIMEOUT_MS : DEFAULT_EXEC_TIMEOUT_MS);
-    const p = run(config, { timeoutMs, isTTY, baseEnv: options.baseEnv }).then((result) => {
+    const p = run(config, { timeoutMs, isTTY, baseEnv: options.baseEnv, secretOwner }).then((result) => {
       const obtained = now();
       const creds = toCredentials(result);
       const staleAt =
@@ -117,21 +120,34 @@ export function execCredentials(
   };
 }
 
-const shared = new Map<string, CredentialProvider>();
+/** Exec providers per secret owner (a client family), then per plugin configuration. */
+const shared = new WeakMap<SecretOwner, Map<string, CredentialProvider>>();
 
 /**
  * Like {@link execCredentials}, but one provider (cache and single-flight) per distinct plugin
- * configuration in this process, so several clients for the same user share plugin runs.
+ * configuration and client family (the current secret owner), so the clients of one family share plugin
+ * runs; {@link releaseExecCredentials} drops them when the family closes.
  */
 export function sharedExecCredentials(
   config: ExecPluginConfig,
   options: Omit<ExecProviderOptions, 'now' | 'isTTY' | 'run' | 'baseEnv'> = {},
 ): CredentialProvider {
+  const owner = currentSecretOwner();
+  let byConfig = shared.get(owner);
+  if (byConfig === undefined) {
+    byConfig = new Map();
+    shared.set(owner, byConfig);
+  }
   const key = JSON.stringify([config, options.timeoutMs ?? null, options.expirySkewMs ?? null]);
-  let provider = shared.get(key);
+  let provider = byConfig.get(key);
   if (provider === undefined) {
     provider = execCredentials(config, options);
-    shared.set(key, provider);
+    byConfig.set(key, provider);
   }
   return provider;
+}
+
+/** Drops the exec providers (and their cached credentials) of a client family. */
+export function releaseExecCredentials(owner: SecretOwner): void {
+  shared.delete(owner);
 }

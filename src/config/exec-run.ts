@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { ExecCredentialError } from '../errors.js';
-import { registerSecret } from '../redact.js';
+import { registerSecret, type SecretOwner } from '../redact.js';
 
 /** The exec credential API versions this client speaks. */
 export const EXEC_API_VERSIONS = [
@@ -53,6 +53,8 @@ export interface ExecRunOptions {
   isTTY?: (() => boolean) | undefined;
   /** Base environment. @default process.env */
   baseEnv?: NodeJS.ProcessEnv | undefined;
+  /** Owner of the secrets the plugin returns. @default the current secret owner */
+  secretOwner?: SecretOwner | undefined;
 }
 
 /**
@@ -126,7 +128,12 @@ export function isInteractive(config: ExecPluginConfig, isTTY: () => boolean): b
   return tty;
 }
 
-function parseOutput(stdout: string, config: ExecPluginConfig, name: string): ExecCredentialResult {
+function parseOutput(
+  stdout: string,
+  config: ExecPluginConfig,
+  name: string,
+  owner: SecretOwner | undefined,
+): ExecCredentialResult {
   const fail = (why: string): ExecCredentialError =>
     new ExecCredentialError(`exec plugin "${name}" returned an invalid ExecCredential: ${why}`, {
       command: name,
@@ -150,8 +157,8 @@ function parseOutput(stdout: string, config: ExecPluginConfig, name: string): Ex
   const status = cred.status;
   if (status == null) throw fail('it has no status');
   const { token, clientCertificateData: cert, clientKeyData: key } = status;
-  registerSecret(token);
-  if (key !== undefined) registerSecret(key);
+  registerSecret(token, owner);
+  if (key !== undefined) registerSecret(key, owner);
   if ((cert === undefined || cert === '') !== (key === undefined || key === '')) {
     throw fail('status.clientCertificateData and status.clientKeyData must be set together');
   }
@@ -268,7 +275,7 @@ export function runExecPlugin(
         return;
       }
       try {
-        finish(undefined, parseOutput(stdout, config, name));
+        finish(undefined, parseOutput(stdout, config, name, options.secretOwner));
       } catch (e) {
         finish(e as Error);
       }
