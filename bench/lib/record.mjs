@@ -53,11 +53,19 @@ export function recordedKcpEvents() {
   const out = {};
   for (const r of RESOURCES) {
     const text = readFileSync(new URL(`${r.plural}-watch.ndjson`, dir), 'utf8');
-    out[r.plural] = text.split('\n').filter((l) => {
-      if (l.trim() === '') return false;
-      const t = JSON.parse(l).type;
-      return t === 'ADDED' || t === 'MODIFIED' || t === 'DELETED';
-    });
+    // recorded as v1alpha1; the benchmark watches `r.version`, which kcp serves with that apiVersion
+    out[r.plural] = text
+      .split('\n')
+      .filter((l) => {
+        if (l.trim() === '') return false;
+        const t = JSON.parse(l).type;
+        return t === 'ADDED' || t === 'MODIFIED' || t === 'DELETED';
+      })
+      .map((l) => {
+        const ev = JSON.parse(l);
+        ev.object.apiVersion = `apis.kcp.io/${r.version}`;
+        return JSON.stringify(ev);
+      });
   }
   return out;
 }
