@@ -12,7 +12,7 @@ import {
 } from '../../src/http/limits.js';
 import type { WatchItem } from '../../src/http/types.js';
 import { Reflector } from '../../src/watch/reflector.js';
-import { widget, widgets, type Widget } from '../http/helpers.js';
+import { widget, widgets, type Widget, rejection } from '../http/helpers.js';
 import {
   endlessContinueServer,
   endlessLineServer,
@@ -25,15 +25,6 @@ import {
 } from './servers.js';
 
 const reflectors = reflectorsTornDownAfterEach<Reflector<Widget>>();
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 /** The error `p` rejects with, which must pass `guard`. */
 async function rejectsWith<E extends KcpError>(

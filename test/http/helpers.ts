@@ -134,3 +134,13 @@ export const widget = (name: string, rv = '1', size = 1): Widget => ({
   metadata: { name, resourceVersion: rv },
   spec: { size },
 });
+
+/** What `p` rejects with; throws when it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected the promise to reject');
+}

@@ -11,7 +11,15 @@ import {
 import { isInvalidArgumentError, isNetworkError } from '../../src/errors.js';
 import { AgentPool, parseProxyUrl } from '../../src/http/agents.js';
 import { createTransport, type HttpTransport } from '../../src/http/transport.js';
-import { closeServers, sendJson, startServer, widget, widgets, type TestServer } from './helpers.js';
+import {
+  closeServers,
+  sendJson,
+  startServer,
+  widget,
+  widgets,
+  type TestServer,
+  rejection,
+} from './helpers.js';
 
 interface Pems {
   cert: string;
@@ -92,15 +100,6 @@ async function https(pems: Pems = server, requestCert = false): Promise<TestServ
     },
     { cert: pems.cert, key: pems.key, requestCert, rejectUnauthorized: false },
   );
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
 }
 
 interface Proxy {

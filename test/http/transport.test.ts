@@ -13,7 +13,16 @@ import {
   isTimeoutError,
 } from '../../src/errors.js';
 import { createTransport, type HttpTransport } from '../../src/http/transport.js';
-import { closeServers, sendJson, startServer, statusBody, widget, widgets, type Handler } from './helpers.js';
+import {
+  closeServers,
+  sendJson,
+  startServer,
+  statusBody,
+  widget,
+  widgets,
+  type Handler,
+  rejection,
+} from './helpers.js';
 
 const transports: HttpTransport[] = [];
 afterEach(async () => {
@@ -32,15 +41,6 @@ async function setup(handler: Handler, extra: Partial<Connection> = {}, requestT
   const t = createTransport({ connection: conn(`${srv.url}/clusters/root`, extra), requestTimeoutMs });
   transports.push(t);
   return { srv, t };
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 describe('typed calls', () => {

@@ -14,6 +14,7 @@ import {
   widgets,
   type Handler,
   type Widget,
+  rejection,
 } from './helpers.js';
 
 const transports: HttpTransport[] = [];
@@ -54,15 +55,6 @@ async function collect<T>(it: AsyncIterable<WatchItem<T>>): Promise<Array<WatchI
   const out: Array<WatchItem<T>> = [];
   for await (const item of it) out.push(item);
   return out;
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('watch', () => {
