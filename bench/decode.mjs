@@ -41,18 +41,21 @@ const transport = createTransport({
 /** (a) the reflector: list, then watch; done when the store has seen the final resourceVersion. */
 function ours(plural, finalRv) {
   return new Promise((resolve, reject) => {
-    const reflector = new Reflector(transport, DESCS[plural], 'root', {
-      tuning: { minWatchTimeoutSeconds: 600 },
-    });
     let events = 0;
-    reflector.events$.subscribe((ev) => {
-      if (ev.type === 'changed') {
+    const sink = {
+      replace: () => undefined,
+      apply: (_event, _key, _object, _items, resourceVersion) => {
         events += 1;
-        if (ev.resourceVersion === finalRv) {
+        if (resourceVersion === finalRv) {
           reflector.stop();
           resolve(events);
         }
-      } else if (ev.type === 'failed') reject(ev.error);
+      },
+      failed: (error) => reject(error),
+      status: () => undefined,
+    };
+    const reflector = new Reflector(transport, DESCS[plural], 'root', sink, {
+      tuning: { minWatchTimeoutSeconds: 600 },
     });
     reflector.start();
   });

@@ -41,13 +41,17 @@ async function once() {
     return;
   }
   await new Promise((resolve, reject) => {
-    const r = new Reflector(transport, desc, 'root', { tuning: { minWatchTimeoutSeconds: 600 } });
-    r.events$.subscribe((ev) => {
-      if (ev.type === 'changed' && ev.resourceVersion === stream.finalRv) {
+    const sink = {
+      replace: () => undefined,
+      apply: (_event, _key, _object, _items, resourceVersion) => {
+        if (resourceVersion !== stream.finalRv) return;
         r.stop();
         resolve();
-      } else if (ev.type === 'failed') reject(ev.error);
-    });
+      },
+      failed: (error) => reject(error),
+      status: () => undefined,
+    };
+    const r = new Reflector(transport, desc, 'root', sink, { tuning: { minWatchTimeoutSeconds: 600 } });
     r.start();
   });
 }

@@ -21,5 +21,5 @@ const client = createClient({ server: `${sim.url}/clusters/root`, token: sim.tok
 const virtualWorkspaces = await legacyVirtualWorkspaces(client, 'root:org:provider:today-cowboys');
 for (const { url } of virtualWorkspaces) console.log(url);
 
-client.close();
+await client.close();
 await sim.close();

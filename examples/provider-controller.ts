@@ -55,5 +55,5 @@ await pause(300);
 
 subscription.unsubscribe();
 status.unsubscribe();
-client.close();
+await client.close();
 await sim.close();

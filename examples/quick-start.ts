@@ -31,7 +31,7 @@ sim.bind('root:org:consumer', 'root:org:provider:today-cowboys');
 await new Promise((resolve) => setTimeout(resolve, 300));
 
 subscription.unsubscribe();
-client.close();
+await client.close();
 await sim.close();
 const { rm } = await import('node:fs/promises');
 await rm(kubeconfig ?? '', { force: true });

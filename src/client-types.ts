@@ -1,12 +1,12 @@
 import type { AxiosInstance } from 'axios';
 import type { ConnectionOptions } from './config/load-connection.js';
 import type { Observable } from 'rxjs';
-import type { KcpError } from './errors.js';
 import type { NudgeOptions, NudgeResult } from './endpoints/nudge.js';
 import type { EndpointChange, EndpointResolution, ResolveOptions } from './endpoints/types.js';
 import type { ExportRef } from './kcp/paths.js';
 import type { ResponseLimits } from './http/limits.js';
 import type { Logger } from './logger.js';
+import type { WatchStatus } from './watch/status.js';
 import type { WatchTuning } from './watch/tuning.js';
 
 /**
@@ -36,20 +36,12 @@ export interface ClientOptions extends ConnectionOptions {
   limits?: ResponseLimits | undefined;
 }
 
-/** Connection lifecycle events of a client's shared watches, discriminated on `type`. */
-export type ClientStatus =
-  | { type: 'connecting'; resource: string; workspace: string }
-  | { type: 'connected'; resource: string; workspace: string; resourceVersion: string }
-  | {
-      type: 'retrying';
-      resource: string;
-      workspace: string;
-      attempt: number;
-      delayMs: number;
-      error: KcpError;
-    }
-  | { type: 'relisting'; resource: string; workspace: string; reason: 'expired' | 'error' }
-  | { type: 'error'; resource: string; workspace: string; error: KcpError };
+/**
+ * Connection lifecycle events of a client's shared watches (one per list+watch loop), discriminated on `type`:
+ * `connecting`, `connected`, `retrying` (with the error and the delay), `relisting` (`expired` or after an
+ * `error`) and `error` (a failure a consumer should see; retries go on).
+ */
+export type ClientStatus = WatchStatus;
 
 /** A kcp client bound to one workspace. Cheap to derive; shares connections and watches with its parent. */
 export interface KcpClient {
@@ -70,6 +62,13 @@ export interface KcpClient {
   nudgeSlice(ref: ExportRef, options?: NudgeOptions): Promise<NudgeResult>;
   /** Connection lifecycle of the shared watches. */
   readonly status$: Observable<ClientStatus>;
-  /** Tears down every shared watch of this client family. */
-  close(): void;
+  /**
+   * Closes this client and every client derived from it (`workspace()`): every `watchEndpoints` stream
+   * completes, requests in flight reject with `AbortError`, and so do later calls. Resolves once every
+   * list/watch loop has stopped and every socket is closed, and the family's secrets and exec-plugin
+   * credentials are forgotten. Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void>;
+  /** Resolves when {@link close} has finished (it never rejects). */
+  readonly closed: Promise<void>;
 }

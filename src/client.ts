@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import { tap, type Observable } from 'rxjs';
 import type { ClientOptions, ClientStatus, KcpClient } from './client-types.js';
 import { loadConnection } from './config/load-connection.js';
 import { nudgeOnce, type NudgeOptions, type NudgeResult } from './endpoints/nudge.js';
@@ -48,8 +48,10 @@ interface Family {
   logger: Logger;
   tuning: WatchTuning | undefined;
   warnedFallback: Set<string>;
-  /** Releases what the family owns process-wide: its registered secrets and exec-plugin credentials. */
-  release: () => void;
+  /** Resolves when {@link close} has finished; `close` starts it. */
+  closed: Promise<void>;
+  /** Stops every loop, closes every socket, releases the family's secrets and exec credentials. */
+  close: () => Promise<void>;
 }
 
 /** A {@link KcpClient} with typed resource access. */
@@ -102,7 +104,11 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
     },
     watchEndpoints(ref: ExportRef, options: ResolveOptions = {}): Observable<EndpointChange> {
       const target = resolveTarget(ref, workspacePath, options);
-      return watchResolution(family.cache, target, { signal: options.signal, onEmit: warnIfFallback });
+      return watchResolution(family.cache, target, { signal: options.signal }).pipe(
+        tap((change) => {
+          warnIfFallback(change);
+        }),
+      );
     },
     nudgeSlice(ref: ExportRef, options: NudgeOptions = {}): Promise<NudgeResult> {
       const target = resolveTarget(ref, workspacePath, { slice: options.slice });
@@ -111,10 +117,9 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
     get status$(): Observable<ClientStatus> {
       return family.cache.status$;
     },
-    close(): void {
-      family.cache.close();
-      family.transport.close();
-      family.release();
+    close: () => family.close(),
+    get closed(): Promise<void> {
+      return family.closed;
     },
     apiExports: createResourceClient(family.transport, APIEXPORTS_V1ALPHA1, workspacePath),
     apiExportEndpointSlices: createResourceClient(family.transport, APIEXPORTENDPOINTSLICES, workspacePath),
@@ -153,30 +158,32 @@ export function createClient(options: ClientOptions = {}): KcpEndpointsClient {
     requestTimeoutMs: options.requestTimeoutMs,
     limits: options.limits,
   });
-  const cache = new InformerCache({
-    transport,
-    identity: loaded.connection.label,
-    tuning: options.watch,
-    logger,
-    onEmpty: () => {
-      transport.releaseIdle();
-    },
-  });
+  const cache = new InformerCache({ transport, tuning: options.watch, logger });
   const workspace = parseWorkspacePath(options.workspace ?? loaded.workspace ?? 'root', {
     what: 'workspace',
   });
-  return makeClient(
-    {
-      transport,
-      cache,
-      logger,
-      tuning: options.watch,
-      warnedFallback: new Set(),
-      release: () => {
+  let closing: Promise<void> | undefined;
+  let markClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    markClosed = resolve;
+  });
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      try {
+        // Watch loops first (they stop their requests), then the sockets; secrets last, so that a loop
+        // winding down can still redact what it logs.
+        await cache.close();
+        await transport.close();
+      } finally {
         releaseSecrets(owner);
         releaseExecCredentials(owner);
-      },
-    },
+        markClosed();
+      }
+    })();
+    return closing;
+  };
+  return makeClient(
+    { transport, cache, logger, tuning: options.watch, warnedFallback: new Set(), closed, close },
     workspace,
   );
 }

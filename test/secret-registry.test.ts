@@ -51,7 +51,7 @@ describe('the secret registry', () => {
     }
   });
 
-  it("releases a client's token when the client closes, not while another client still uses it", () => {
+  it("releases a client's token when the client closes, not while another client still uses it", async () => {
     const before = registeredSecretCount();
     const options = {
       server: 'https://127.0.0.1:1/clusters/root',
@@ -62,9 +62,9 @@ describe('the secret registry', () => {
     const one = createClient(options);
     const two = createClient(options);
     expect(redactText('client-token-4')).toBe('[REDACTED]');
-    one.close();
+    await one.close();
     expect(redactText('client-token-4')).toBe('[REDACTED]');
-    two.workspace('root:org').close();
+    await two.workspace('root:org').close();
     expect(redactText('client-token-4')).toBe('client-token-4');
     expect(registeredSecretCount()).toBe(before);
   });

@@ -11,7 +11,7 @@ const base: ClientOptions = {
 
 function rejection(options: ClientOptions): unknown {
   try {
-    createClient({ ...base, ...options }).close();
+    void createClient({ ...base, ...options }).close();
   } catch (e) {
     return e;
   }

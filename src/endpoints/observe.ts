@@ -1,6 +1,6 @@
 import { isApiStatusError, type KcpError } from '../errors.js';
 import type { NameSnapshot } from '../watch/name-dispatch.js';
-import type { KubeObject } from '../watch/store.js';
+import type { KubeObject } from '../watch/keys.js';
 import type { Observation } from './rules.js';
 
 /** 401/403 from the server, which the rules show as phase `Forbidden`. */

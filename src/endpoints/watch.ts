@@ -41,7 +41,7 @@ export function toChange(current: EndpointResolution, previous: EndpointResoluti
 export function watchResolution(
   cache: InformerCache,
   target: ResolveTarget,
-  options: { signal?: AbortSignal | undefined; onEmit?: ((r: EndpointResolution) => void) | undefined } = {},
+  options: { signal?: AbortSignal | undefined } = {},
 ): Observable<EndpointChange> {
   return new Observable<EndpointChange>((subscriber) => {
     const { signal } = options;
@@ -70,17 +70,18 @@ export function watchResolution(
       if (previous !== null && sameOutcome(previous, current)) return;
       const change = toChange(current, previous);
       previous = current;
-      options.onEmit?.(current);
       subscriber.next(change);
     };
-    const stopSlice = cache.acquire(APIEXPORTENDPOINTSLICES, target.slice.path).watchName(
+    const slices = cache.acquire(APIEXPORTENDPOINTSLICES, target.slice.path);
+    const exports = cache.acquire(APIEXPORTS_V1ALPHA1, target.export.path);
+    const sliceRegistration = slices.informer.watchName(
       target.slice.name,
       (snap) => {
         if (slice.update(snap) !== undefined) emit();
       },
       onClose,
     );
-    const stopExport = cache.acquire(APIEXPORTS_V1ALPHA1, target.export.path).watchName(
+    const exportRegistration = exports.informer.watchName(
       target.export.name,
       (snap) => {
         if (exp.update(snap) !== undefined) emit();
@@ -90,8 +91,10 @@ export function watchResolution(
     signal?.addEventListener('abort', onClose, { once: true });
     return () => {
       signal?.removeEventListener('abort', onClose);
-      stopSlice();
-      stopExport();
+      sliceRegistration.release();
+      exportRegistration.release();
+      slices.release();
+      exports.release();
     };
   });
 }

@@ -19,6 +19,14 @@ function enableTcpKeepAlive(socket: unknown, ms: number): void {
   if (typeof s?.setKeepAlive === 'function') s.setKeepAlive(true, ms);
 }
 
+/** Resolves when `socket` has emitted `close` (at once if it already has). */
+function socketClosed(socket: Socket): Promise<void> {
+  if (socket.closed) return Promise.resolve();
+  return new Promise((resolve) => socket.once('close', () => {
+    resolve();
+  }));
+}
+
 /** An `http.Agent` that turns on TCP keep-alive probes on every socket it opens. */
 export class KeepAliveHttpAgent extends http.Agent {
   override createConnection(
@@ -233,11 +241,17 @@ export class AgentPool {
     }
   }
 
-  /** Destroys every agent and its sockets. */
-  destroy(): void {
-    this.#http.destroy();
-    this.#https.destroy();
-    for (const a of this.#byCert.values()) a.destroy();
+  /** Destroys every agent and its sockets; resolves once every socket has closed. */
+  destroy(): Promise<void> {
+    const agents = [this.#http, this.#https, ...this.#byCert.values()];
+    const sockets = new Set<Socket>();
+    for (const agent of agents) {
+      for (const group of [agent.sockets, agent.freeSockets]) {
+        for (const list of Object.values(group)) for (const socket of list ?? []) sockets.add(socket);
+      }
+    }
+    for (const agent of agents) agent.destroy();
     this.#byCert.clear();
+    return Promise.all([...sockets].map((socket) => socketClosed(socket))).then(() => undefined);
   }
 }

@@ -45,10 +45,13 @@ export interface TransportOptions {
   userAgent?: string | undefined;
 }
 
-/** A {@link Transport} that owns connection pools; `close()` destroys them. */
+/** A {@link Transport} that owns connection pools; `close()` ends it. */
 export interface HttpTransport extends Transport {
-  /** Destroys the agents and their idle sockets. Requests after `close()` still work (new sockets). */
-  close(): void;
+  /**
+   * Aborts every request in flight (they reject with `AbortError`), destroys the agents and their sockets,
+   * and resolves once every socket has closed. Later requests reject with `AbortError`. Idempotent.
+   */
+  close(): Promise<void>;
   /** Closes idle keep-alive sockets (e.g. when the last watch ended); requests in flight are not affected. */
   releaseIdle(): void;
 }
@@ -407,27 +410,46 @@ export function createTransport(options: TransportOptions): HttpTransport {
     });
   }
 
+  // close() aborts every request in flight and refuses later ones (AbortError).
+  const closer = new AbortController();
+  let closing: Promise<void> | undefined;
+  const within = (signal: AbortSignal | undefined): AbortSignal =>
+    signal === undefined ? closer.signal : AbortSignal.any([signal, closer.signal]);
+
   return {
     baseUrl,
     url: (desc, cluster, name) => objectUrl(desc, cluster, name),
-    get: (desc, cluster, name, o: CallOptions = {}) => call(desc, { method: 'GET' }, cluster, name, o.signal),
-    list,
+    get: (desc, cluster, name, o: CallOptions = {}) =>
+      call(desc, { method: 'GET' }, cluster, name, within(o.signal)),
+    list: (desc, cluster, o = {}) => list(desc, cluster, { ...o, signal: within(o.signal) }),
     create: (desc, cluster, body, o: CallOptions = {}) =>
-      call(desc, { method: 'POST', body, contentType: 'application/json' }, cluster, undefined, o.signal),
+      call(
+        desc,
+        { method: 'POST', body, contentType: 'application/json' },
+        cluster,
+        undefined,
+        within(o.signal),
+      ),
     update: (desc, cluster, name, body, o: CallOptions = {}) =>
-      call(desc, { method: 'PUT', body, contentType: 'application/json' }, cluster, name, o.signal),
+      call(desc, { method: 'PUT', body, contentType: 'application/json' }, cluster, name, within(o.signal)),
     patch: (desc, cluster, name, patch, o: CallOptions = {}) =>
-      call(desc, { method: 'PATCH', body: patch, contentType: MERGE_PATCH }, cluster, name, o.signal),
+      call(desc, { method: 'PATCH', body: patch, contentType: MERGE_PATCH }, cluster, name, within(o.signal)),
     delete: async (desc, cluster, name, o: CallOptions = {}) => {
-      await exchange({ method: 'DELETE', url: objectUrl(desc, cluster, name) }, o.signal);
+      await exchange({ method: 'DELETE', url: objectUrl(desc, cluster, name) }, within(o.signal));
     },
-    watch,
+    watch: (desc, cluster, o = {}) => watch(desc, cluster, { ...o, signal: within(o.signal) }),
     raw: async (path: string, o: CallOptions = {}) => {
       if (!path.startsWith('/'))
         throw new InvalidArgumentError(`raw path must start with "/": ${path}`, 'path');
-      return json({ method: 'GET', url: `${baseUrl}${path}` }, o.signal);
+      return json({ method: 'GET', url: `${baseUrl}${path}` }, within(o.signal));
     },
-    close: () => pool?.destroy(),
+    close: () => {
+      if (closing === undefined) {
+        closer.abort();
+        closing = pool?.destroy() ?? Promise.resolve();
+      }
+      return closing;
+    },
     releaseIdle: () => pool?.releaseIdle(),
   };
 }

@@ -1,73 +1,55 @@
-import { Observable, Subject, type Subscriber, distinctUntilChanged, filter, map } from 'rxjs';
-import type { ClientStatus } from '../client-types.js';
-import type { KcpError } from '../errors.js';
+/**
+ * A shared informer: one list+watch of a collection ({@link Reflector}) whose store is read by name.
+ *
+ * Contract (what every subscriber of the SDK relies on):
+ * - **Start and stop.** The reflector starts with the first registration ({@link SharedInformer.watchName})
+ *   and stops, aborting its requests, when the last registration is released; a later registration starts
+ *   from scratch (a fresh list, no stale state).
+ * - **First emission.** A listener is first called once the state is known: after the initial list, or after
+ *   a list failure a consumer should see (401/403/404, bad data; the snapshot then carries `error` and
+ *   `synced: false`). A listener registered later is called at once with the current snapshot.
+ * - **Then.** A listener is called again only when an object of its name is added, modified or deleted (by a
+ *   watch event or by the difference a relist finds), when a list fails in a way to show, or when the next
+ *   successful list clears that failure. Other objects' events never reach it.
+ * - **Ordering per object.** Calls for one object follow the server's order of events for it; a relist
+ *   delivers only the net difference. Transient failures (network, 5xx, 429, 410) are retried silently: they
+ *   only appear as {@link WatchStatus} events.
+ * - **Deletes.** After a `DELETED` event, or a relist that no longer lists the object, the snapshot's `object`
+ *   is `null`; a deletion of an object never seen is ignored.
+ * - **Names.** Name watching is meant for an informer of one cluster, where names are unique. In a wildcard
+ *   (`*`) list one name can exist in several clusters; a listener then sees one of them.
+ * - **Close.** {@link SharedInformer.close} stops the reflector, calls every registered `onClose`, refuses new
+ *   registrations (their `onClose` runs at once) and resolves when the list/watch loop has exited.
+ */
 import type { Transport } from '../http/types.js';
-import { PATH_ANNOTATION } from '../kcp/meta.js';
 import type { ResourceDescriptor } from '../kcp/resource.js';
-import { Reflector } from './reflector.js';
-import type { ReflectorEvent, ReflectorOptions } from './types.js';
+import type { KubeObject } from './keys.js';
 import { NameDispatcher, type NameListener } from './name-dispatch.js';
-import { type KubeObject, isEmptyDelta } from './store.js';
-
-/** One consistent view of a shared informer's store. */
-export interface InformerState<T> {
-  /** True once the initial list completed (and from then on, also while reconnecting). */
-  synced: boolean;
-  /** The objects keyed `cluster|name`; an immutable snapshot. */
-  items: ReadonlyMap<string, T>;
-  /**
-   * The last list failure a consumer should show (401/403/404, bad data), cleared by the next successful
-   * list. Retries go on; transient failures (network, 5xx, 429) only appear on `status$`.
-   */
-  error?: KcpError | undefined;
-  /** Increases with every emitted state. */
-  version: number;
-}
+import { Reflector, type ReflectorOptions, type ReflectorSink } from './reflector.js';
+import type { WatchStatus } from './status.js';
 
 /** Options of a {@link SharedInformer}. */
 export interface SharedInformerOptions extends ReflectorOptions {
   /** Receives every lifecycle event of the underlying reflector. */
-  onStatus?: ((status: ClientStatus) => void) | undefined;
-  /** Called when the first subscriber arrives (the reflector starts). */
-  onActive?: (() => void) | undefined;
-  /** Called when the last subscriber leaves (the reflector stopped). */
-  onIdle?: (() => void) | undefined;
+  status?: ((status: WatchStatus) => void) | undefined;
 }
 
-const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
-
-function snapshotOf<T>(state: InformerState<T>): InformerState<T> {
-  return { ...state, items: new Map(state.items) };
+/** A registered name listener; release it to stop listening. */
+export interface Registration {
+  /** True once the informer's initial list completed (and from then on, also while reconnecting). */
+  readonly synced: boolean;
+  /** Removes the listener; the last removal stops the reflector. Idempotent. */
+  release(): void;
 }
 
-function sameObject<T extends KubeObject>(a: T | null, b: T | null): boolean {
-  if (a === b) return true;
-  if (a === null || b === null) return false;
-  const rv = a.metadata.resourceVersion;
-  return rv !== undefined && rv === b.metadata.resourceVersion;
-}
+const RELEASED: Registration = { synced: false, release: () => undefined };
 
-/**
- * A cold, ref-counted list+watch of one collection shared by every subscriber: the reflector starts with the
- * first subscription (to {@link state$} or any {@link object$}) and stops, aborting its requests, with the
- * last unsubscribe. Late subscribers get the latest state at once. Failures are states, never Observable
- * errors.
- */
+/** A cold, ref-counted list+watch of one collection read by name; see the contract at the top of this file. */
 export class SharedInformer<T extends KubeObject> {
-  /** Store states; the first `synced` state arrives after the initial list. Replays the latest state. */
-  readonly state$: Observable<InformerState<T>>;
-  /** Lifecycle events while active (hot). */
-  readonly status$: Observable<ClientStatus>;
-  /** Handled degradations, e.g. a skipped undecodable watch event (hot). */
-  readonly diagnostics$: Observable<KcpError>;
-  private readonly statusSubject = new Subject<ClientStatus>();
-  private readonly diagnosticsSubject = new Subject<KcpError>();
-  private readonly subscribers = new Set<Subscriber<InformerState<T>>>();
   private reflector: Reflector<T> | undefined;
-  private latest: InformerState<T> | undefined;
-  private version = 0;
   private closed = false;
-  private index: { version: number; byName: Map<string, T[]> } | undefined;
+  /** Every reflector loop started so far has exited once this resolves. */
+  private loops: Promise<void> = Promise.resolve();
   private readonly names = new NameDispatcher<T>();
 
   constructor(
@@ -76,50 +58,11 @@ export class SharedInformer<T extends KubeObject> {
     /** The requested cluster (workspace path, logical cluster name or `*`). */
     readonly cluster: string,
     private readonly options: SharedInformerOptions = {},
-  ) {
-    this.status$ = this.statusSubject.asObservable();
-    this.diagnostics$ = this.diagnosticsSubject.asObservable();
-    this.state$ = new Observable<InformerState<T>>((subscriber) => {
-      if (this.closed) {
-        subscriber.complete();
-        return undefined;
-      }
-      this.subscribers.add(subscriber);
-      if (this.reflector === undefined) this.activate();
-      else if (this.latest !== undefined) subscriber.next(snapshotOf(this.latest));
-      return () => {
-        this.subscribers.delete(subscriber);
-        this.releaseIfIdle();
-      };
-    });
-  }
+  ) {}
 
-  /** Number of current subscriptions (state$, object$ and name listeners together). */
-  get subscriberCount(): number {
-    return this.subscribers.size + this.names.size;
-  }
-
-  /**
-   * Calls `listener` with the snapshot of the object named `name` now (when the state is known) and then
-   * whenever that object or the informer's sync/error state may have changed — other objects' events do not
-   * reach it, so thousands of listeners on one informer cost O(1) per event each. Counts as a subscription
-   * (starts the reflector; the last removal stops it). `onClose` runs when the informer is closed while the
-   * listener is registered (or at once if it is closed already). Returns the removal function.
-   */
-  watchName(name: string, listener: NameListener<T>, onClose?: () => void): () => void {
-    if (this.closed) {
-      onClose?.();
-      return () => undefined;
-    }
-    const remove = this.names.add(name, listener, onClose);
-    if (this.reflector === undefined) this.activate();
-    let removed = false;
-    return () => {
-      if (removed) return;
-      removed = true;
-      remove();
-      this.releaseIfIdle();
-    };
+  /** Number of registered listeners. */
+  get registrations(): number {
+    return this.names.size;
   }
 
   /** True while the reflector runs. */
@@ -127,75 +70,67 @@ export class SharedInformer<T extends KubeObject> {
     return this.reflector !== undefined;
   }
 
-  /**
-   * One object, or `null` when absent, emitted after the initial list and then only when its
-   * resourceVersion changes. `cluster` selects among objects of the same name in a wildcard list (matched
-   * against `kcp.io/cluster`, `kcp.io/path`, or this informer's cluster); without it the first object of that
-   * name is used.
-   */
-  object$(name: string, cluster?: string): Observable<T | null> {
-    return this.state$.pipe(
-      filter((s) => s.synced),
-      map((s) => this.lookup(s, name, cluster)),
-      distinctUntilChanged(sameObject),
-    );
-  }
-
-  /** Stops the reflector and completes every subscriber; later subscriptions complete at once. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    const subs = [...this.subscribers];
-    this.subscribers.clear();
-    this.names.clear();
-    this.deactivate();
-    for (const s of subs) s.complete();
-    this.statusSubject.complete();
-    this.diagnosticsSubject.complete();
-  }
-
-  private releaseIfIdle(): void {
-    if (this.subscribers.size === 0 && this.names.size === 0) this.deactivate();
-  }
-
-  private isClosed(): boolean {
+  /** True once {@link close} was called. */
+  get isClosed(): boolean {
     return this.closed;
   }
 
-  private lookup(state: InformerState<T>, name: string, cluster: string | undefined): T | null {
-    if (cluster !== undefined) {
-      const direct = state.items.get(`${cluster}|${name}`);
-      if (direct !== undefined) return direct;
+  /**
+   * Calls `listener` with the snapshot of the object named `name` (see the contract above); thousands of
+   * listeners on one informer cost O(1) per event each. Starts the reflector if it is the first registration.
+   * `onClose` runs when the informer is closed while the listener is registered (or at once if it is closed).
+   */
+  watchName(name: string, listener: NameListener<T>, onClose?: () => void): Registration {
+    if (this.closed) {
+      onClose?.();
+      return RELEASED;
     }
-    const candidates = this.byName(state).get(name);
-    if (candidates === undefined) return null;
-    if (cluster === undefined) return candidates[0] ?? null;
-    const byPath = candidates.find((o) => o.metadata.annotations?.[PATH_ANNOTATION] === cluster);
-    if (byPath !== undefined) return byPath;
-    return cluster === this.cluster && this.cluster !== '*' ? (candidates[0] ?? null) : null;
+    const remove = this.names.add(name, listener, onClose);
+    if (this.reflector === undefined) this.activate();
+    let released = false;
+    const names = this.names;
+    return {
+      get synced() {
+        return !released && names.synced;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        remove();
+        if (this.names.size === 0) this.deactivate();
+      },
+    };
   }
 
-  private byName(state: InformerState<T>): Map<string, T[]> {
-    if (this.index?.version === state.version) return this.index.byName;
-    const byName = new Map<string, T[]>();
-    for (const obj of state.items.values()) {
-      const list = byName.get(obj.metadata.name);
-      if (list === undefined) byName.set(obj.metadata.name, [obj]);
-      else list.push(obj);
+  /** Stops the reflector and ends every registration; resolves when the loop has exited. Idempotent. */
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.deactivate();
+      this.names.clear();
     }
-    this.index = { version: state.version, byName };
-    return byName;
+    return this.loops;
   }
 
   private activate(): void {
-    this.options.onActive?.();
-    // onActive may have closed this informer (its owner is closed): subscribers are completed already.
-    if (this.isClosed()) return;
-    const reflector = new Reflector<T>(this.transport, this.desc, this.cluster, this.options);
+    const names = this.names;
+    const status = this.options.status;
+    const sink: ReflectorSink<T> = {
+      replace: (items, delta) => {
+        names.listed(items, delta);
+      },
+      apply: (event, key, _object, items) => {
+        names.changed(items, key, event === 'DELETED');
+      },
+      failed: (error) => {
+        names.failed(error, names.synced);
+      },
+      status: (s) => {
+        status?.(s);
+      },
+    };
+    const reflector = new Reflector<T>(this.transport, this.desc, this.cluster, sink, this.options);
     this.reflector = reflector;
-    reflector.events$.subscribe((e) => {
-      this.onEvent(e);
-    });
     reflector.start();
   }
 
@@ -203,49 +138,9 @@ export class SharedInformer<T extends KubeObject> {
     const reflector = this.reflector;
     if (reflector === undefined) return;
     this.reflector = undefined;
-    this.latest = undefined;
-    this.index = undefined;
     this.names.reset();
     reflector.stop();
-    this.options.onIdle?.();
-  }
-
-  private onEvent(e: ReflectorEvent<T>): void {
-    switch (e.type) {
-      case 'synced':
-        if (this.latest?.synced === true && this.latest.error === undefined && isEmptyDelta(e.delta)) return;
-        this.publish({ synced: true, items: e.items });
-        this.names.listed(e.items, e.delta);
-        return;
-      case 'changed':
-        this.publish({ synced: true, items: e.items });
-        this.names.changed(e.items, e.key, e.event === 'DELETED');
-        return;
-      case 'failed':
-        this.names.failed(e.error, this.latest?.synced ?? false);
-        this.publish({
-          synced: this.latest?.synced ?? false,
-          items: this.latest?.items ?? EMPTY,
-          error: e.error,
-        });
-        return;
-      case 'diagnostic':
-        this.diagnosticsSubject.next(e.error);
-        return;
-      case 'status':
-        this.statusSubject.next(e.status);
-        this.options.onStatus?.(e.status);
-        return;
-    }
-  }
-
-  private publish(state: Omit<InformerState<T>, 'version'>): void {
-    this.version += 1;
-    // `latest.items` is the reflector's live store; state$ subscribers get an immutable copy, made only
-    // when someone subscribes to state$ (name listeners read the live store and need none).
-    this.latest = { ...state, version: this.version };
-    if (this.subscribers.size === 0) return;
-    const snapshot = snapshotOf(this.latest);
-    for (const s of [...this.subscribers]) s.next(snapshot);
+    const previous = this.loops;
+    this.loops = Promise.all([previous, reflector.join()]).then(() => undefined);
   }
 }

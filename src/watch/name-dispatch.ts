@@ -1,5 +1,5 @@
 import type { KcpError } from '../errors.js';
-import type { KubeObject, StoreDelta } from './store.js';
+import { type KubeObject, type StoreDelta, nameOfKey } from './keys.js';
 
 /** What a name listener sees: the informer's sync/error state and the object of that name (or null). */
 export interface NameSnapshot<T> {
@@ -14,12 +14,6 @@ export interface NameSnapshot<T> {
 /** Called with a fresh snapshot whenever the object of its name, or the informer state, may have changed. */
 export type NameListener<T> = (snapshot: NameSnapshot<T>) => void;
 
-/** The object name of a store key (`cluster|name` or `cluster|namespace/name`). */
-function nameOfKey(key: string): string {
-  const afterCluster = key.slice(key.indexOf('|') + 1);
-  return afterCluster.slice(afterCluster.lastIndexOf('/') + 1);
-}
-
 /**
  * Routes store changes to listeners by object name, so that one watch event costs O(listeners of that name)
  * instead of O(all subscribers): with thousands of watched objects on one informer, each event touches only
@@ -32,12 +26,17 @@ export class NameDispatcher<T extends KubeObject> {
   private readonly keysByName = new Map<string, Set<string>>();
   private items: ReadonlyMap<string, T> = new Map();
   private known = false;
-  private synced = false;
+  private listedOnce = false;
   private error: KcpError | undefined;
 
   /** Number of registered listeners. */
   get size(): number {
     return this.count;
+  }
+
+  /** True once a list completed since the last {@link reset}. */
+  get synced(): boolean {
+    return this.listedOnce;
   }
 
   /**
@@ -75,17 +74,17 @@ export class NameDispatcher<T extends KubeObject> {
         if (object !== null) break;
       }
     }
-    return { synced: this.synced, object, error: this.error };
+    return { synced: this.listedOnce, object, error: this.error };
   }
 
   /** A complete list arrived: rebuilds the index and notifies every name in `delta` (everyone if `all`). */
   listed(items: ReadonlyMap<string, T>, delta: StoreDelta | 'all'): void {
-    const wasHealthy = this.known && this.synced && this.error === undefined;
+    const wasHealthy = this.known && this.listedOnce && this.error === undefined;
     this.items = items;
     this.keysByName.clear();
     for (const key of items.keys()) this.index(key);
     this.known = true;
-    this.synced = true;
+    this.listedOnce = true;
     this.error = undefined;
     if (delta === 'all' || !wasHealthy) {
       this.notifyAll();
@@ -109,7 +108,7 @@ export class NameDispatcher<T extends KubeObject> {
     if (this.known && this.error === error) return;
     this.known = true;
     this.error = error;
-    this.synced = synced;
+    this.listedOnce = synced;
     this.notifyAll();
   }
 
@@ -118,7 +117,7 @@ export class NameDispatcher<T extends KubeObject> {
     this.items = new Map();
     this.keysByName.clear();
     this.known = false;
-    this.synced = false;
+    this.listedOnce = false;
     this.error = undefined;
   }
 

@@ -1,4 +1,3 @@
-import { Subject, type Observable } from 'rxjs';
 import { DecodeError, type KcpError, NetworkError, TimeoutError, isApiStatusError } from '../errors.js';
 import type { ResourceDescriptor } from '../kcp/resource.js';
 import type { Transport, WatchItem } from '../http/types.js';
@@ -7,9 +6,46 @@ import { timerDelay } from '../timers.js';
 import { Backoff } from './backoff.js';
 import { type WatchOutcome, classify, isReportableError, toKcpError } from './policy.js';
 import { RepeatLimiter, repeatKey } from './repeat-limiter.js';
-import { type KubeObject, buildStore, diffStores, objectKey, statusToError } from './store.js';
-import { type ResolvedWatchTuning, resolveWatchTuning } from './tuning.js';
-import type { ReflectorEvent, ReflectorOptions } from './types.js';
+import { type KubeObject, type StoreDelta, buildStore, diffStores, objectKey } from './keys.js';
+import { statusToError } from './status-error.js';
+import type { WatchStatus } from './status.js';
+import { type ResolvedWatchTuning, type WatchTuning, resolveWatchTuning } from './tuning.js';
+
+/** Options of a {@link Reflector}. */
+export interface ReflectorOptions {
+  /** Kubernetes field selector, e.g. `metadata.name=x`. */
+  fieldSelector?: string | undefined;
+  /** Kubernetes label selector. */
+  labelSelector?: string | undefined;
+  /** Timings and backoff. @default client-go's defaults */
+  tuning?: WatchTuning | undefined;
+  /** Logging hook. @default silent */
+  logger?: Logger | undefined;
+  /** Clock in ms, for tests. @default Date.now */
+  now?: (() => number) | undefined;
+}
+
+/**
+ * Where a {@link Reflector} pushes what it learns (client-go's `Store` idea): its owner gives it one and the
+ * reflector only ever calls down into it. `items` is the reflector's live store: read it during the call,
+ * copy it to keep it. No method is called after {@link Reflector.stop}.
+ */
+export interface ReflectorSink<T> {
+  /** A list completed: `items` is the whole, consistent store; `delta` compares it with the previous one. */
+  replace(items: ReadonlyMap<string, T>, delta: StoreDelta, resourceVersion: string): void;
+  /** A watch event changed the store (`key` was set to `object`, or removed for `DELETED`). */
+  apply(
+    event: 'ADDED' | 'MODIFIED' | 'DELETED',
+    key: string,
+    object: T,
+    items: ReadonlyMap<string, T>,
+    resourceVersion: string,
+  ): void;
+  /** A list failed in a way a consumer should show (401/403/404, bad data); retries continue. */
+  failed(error: KcpError): void;
+  /** A lifecycle transition, or a handled degradation (a skipped undecodable event is an `error` status). */
+  status(status: WatchStatus): void;
+}
 
 /**
  * Keeps a local copy of one collection in sync with the server by list + watch, like client-go's reflector:
@@ -20,12 +56,9 @@ import type { ReflectorEvent, ReflectorOptions } from './types.js';
  * most once per `repeatedWarningIntervalMs`. Never stops by itself; call {@link stop}.
  *
  * Store keys are `cluster|name` (cluster from the `kcp.io/cluster` annotation, else the requested cluster).
- * Subscribe to {@link events$} before {@link start}.
+ * Everything it learns goes down into the {@link ReflectorSink} its owner gives it.
  */
 export class Reflector<T extends KubeObject> {
-  /** Store snapshots, deltas, failures and lifecycle transitions. Hot; completes on {@link stop}. */
-  readonly events$: Observable<ReflectorEvent<T>>;
-  private readonly subject = new Subject<ReflectorEvent<T>>();
   private readonly tuning: ResolvedWatchTuning;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -52,9 +85,9 @@ export class Reflector<T extends KubeObject> {
     private readonly transport: Transport,
     private readonly desc: ResourceDescriptor<T>,
     private readonly cluster: string,
+    private readonly sink: ReflectorSink<T>,
     private readonly options: ReflectorOptions = {},
   ) {
-    this.events$ = this.subject.asObservable();
     this.tuning = resolveWatchTuning(options.tuning);
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
@@ -87,7 +120,7 @@ export class Reflector<T extends KubeObject> {
     });
   }
 
-  /** Aborts the in-flight request, clears every timer and completes {@link events$}. Idempotent. */
+  /** Aborts the in-flight request and clears every timer; the sink hears nothing more. Idempotent. */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
@@ -98,7 +131,6 @@ export class Reflector<T extends KubeObject> {
     this.watchTimer = undefined;
     this.wake?.();
     this.wake = undefined;
-    this.subject.complete();
   }
 
   /** Resolves once the loop has exited after {@link stop} (or at once if never started). */
@@ -123,10 +155,6 @@ export class Reflector<T extends KubeObject> {
     this.logger.warn(`${message}${note}`, this.ctx());
   }
 
-  private emit(event: ReflectorEvent<T>): void {
-    if (!this.stopped) this.subject.next(event);
-  }
-
   private status(
     s:
       | { type: 'connecting' }
@@ -136,7 +164,7 @@ export class Reflector<T extends KubeObject> {
       | { type: 'error'; error: KcpError },
   ): void {
     this.announced = s.type === 'connecting' || s.type === 'relisting';
-    this.emit({ type: 'status', status: { ...s, resource: this.resource, workspace: this.cluster } });
+    if (!this.stopped) this.sink.status({ ...s, resource: this.resource, workspace: this.cluster });
   }
 
   private async run(): Promise<void> {
@@ -149,7 +177,7 @@ export class Reflector<T extends KubeObject> {
         if (this.isStopped()) return;
         try {
           await this.list();
-          // A subscriber may have stopped us from inside the synced emission.
+          // The sink may have stopped us from inside replace().
           if (this.isStopped()) return;
           needList = false;
           relist = undefined;
@@ -158,7 +186,7 @@ export class Reflector<T extends KubeObject> {
           const error = toKcpError(e);
           if (isReportableError(error)) {
             this.warn(`list failed: ${error.message}`);
-            this.emit({ type: 'failed', error });
+            if (!this.isStopped()) this.sink.failed(error);
             this.status({ type: 'error', error });
           }
           await this.sleepBackoff(error);
@@ -214,7 +242,7 @@ export class Reflector<T extends KubeObject> {
     this.rv = result.resourceVersion;
     this.synced = true;
     this.logger.debug('listed', { ...this.ctx(), resourceVersion: this.rv, items: next.size });
-    this.emit({ type: 'synced', items: next, resourceVersion: this.rv, delta });
+    this.sink.replace(next, delta, this.rv);
   }
 
   private async watchOnce(): Promise<WatchOutcome> {
@@ -271,7 +299,7 @@ export class Reflector<T extends KubeObject> {
         else events += 1;
         const error = this.apply(item);
         if (error !== undefined) return classify(error);
-        // apply() emits; a subscriber may have stopped us.
+        // The sink may have stopped us from inside apply().
         if (this.isStopped()) break;
       }
       if (deadlineState.timedOut) return fail(undefined);
@@ -295,7 +323,6 @@ export class Reflector<T extends KubeObject> {
         return statusToError(item.status, this.transport.url(this.desc, this.cluster));
       case 'DECODE_ERROR':
         this.warn(`skipped an undecodable watch event: ${item.error.message}`, 'undecodable watch event');
-        this.emit({ type: 'diagnostic', error: item.error });
         this.status({ type: 'error', error: item.error });
         return undefined;
       default: {
@@ -307,14 +334,7 @@ export class Reflector<T extends KubeObject> {
         const next = this.items;
         if (item.type === 'DELETED') next.delete(key);
         else next.set(key, item.object);
-        this.emit({
-          type: 'changed',
-          items: next,
-          resourceVersion: this.rv,
-          event: item.type,
-          key,
-          object: item.object,
-        });
+        if (!this.isStopped()) this.sink.apply(item.type, key, item.object, next, this.rv);
         return undefined;
       }
     }

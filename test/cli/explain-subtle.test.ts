@@ -211,7 +211,7 @@ async function explain(sliceName: string, consumers: string[] = []): Promise<Exp
     );
     return { ...g, nextSteps: nextSteps(g, `${P}:today-cowboys`) };
   } finally {
-    client.close();
+    await client.close();
   }
 }
 

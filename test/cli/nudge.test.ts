@@ -40,7 +40,7 @@ describe('nudge', () => {
       expect(s.metadata.annotations?.[NUDGE_ANNOTATION]).toBe(j.value);
       expect(s.spec.export).toEqual({ path: 'root:org:provider', name: 'x' });
     } finally {
-      client.close();
+      await client.close();
     }
   });
 

@@ -29,12 +29,12 @@ beforeAll(async () => {
   kubeconfigPath = join(dir, 'admin.kubeconfig');
   await sim.kubeconfig({ path: kubeconfigPath });
 });
-afterEach(() => {
+afterEach(async () => {
   sub?.unsubscribe();
   sub = undefined;
-  client?.close();
+  await client?.close();
   client = undefined;
-  for (const t of transports.splice(0)) t.close();
+  await Promise.all(transports.splice(0).map((t) => t.close()));
 });
 afterAll(async () => {
   await sim.close();

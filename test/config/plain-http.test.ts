@@ -115,7 +115,7 @@ describe('credentials over plain http://', () => {
     });
     await client.apiExports.get('x').catch(() => undefined);
     await client.apiExports.list().catch(() => undefined);
-    client.close();
+    await client.close();
     expect(proxy.requests.length).toBeGreaterThanOrEqual(2);
     expect(proxy.requests[0]!.url).toContain('http://kcp.example:8080/clusters/root/');
     for (const r of proxy.requests) expect(r.headers.authorization).toBeUndefined();

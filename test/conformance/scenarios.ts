@@ -112,9 +112,9 @@ export function conformanceScenarios(get: BackendGetter): void {
     recorders.push(r);
     return r;
   };
-  const cleanup = (): void => {
+  const cleanup = async (): Promise<void> => {
     for (const r of recorders.splice(0)) r.stop();
-    for (const c of clients.splice(0)) c.close();
+    await Promise.all(clients.splice(0).map((c) => c.close()));
   };
 
   it('reports AwaitingBinding before any binding, Ready with the shard URL after the first, and the URL again when the last binding is gone', async () => {
@@ -199,7 +199,7 @@ export function conformanceScenarios(get: BackendGetter): void {
       }
       expect(rec.values).toHaveLength(seen + 1);
     } finally {
-      cleanup();
+      await cleanup();
     }
   });
 
@@ -232,7 +232,7 @@ export function conformanceScenarios(get: BackendGetter): void {
       expect(one.urls).toEqual([urlA]);
       expect(one.removed).toEqual([urlB]);
     } finally {
-      cleanup();
+      await cleanup();
     }
   });
 
@@ -268,7 +268,7 @@ export function conformanceScenarios(get: BackendGetter): void {
         expect((await cli(b, ['get', `${provider}:cowboys`, '-o', 'urls'])).code).toBe(4);
       }
     } finally {
-      cleanup();
+      await cleanup();
     }
   });
 
@@ -299,7 +299,7 @@ export function conformanceScenarios(get: BackendGetter): void {
       );
       expect((await cli(b, ['get', s.ref, '--slice', `${slices}:custom`, '-o', 'urls'])).code).toBe(3);
     } finally {
-      cleanup();
+      await cleanup();
     }
   });
 
@@ -320,7 +320,7 @@ export function conformanceScenarios(get: BackendGetter): void {
       expect(cond).toMatchObject({ status: 'False', reason: 'PartitionInvalidReference' });
       expect(cond?.message).toContain('nothere');
     } finally {
-      cleanup();
+      await cleanup();
     }
   });
 
@@ -379,7 +379,7 @@ export function conformanceScenarios(get: BackendGetter): void {
       const explained = await cli(b, ['explain', s.ref, '--slice', `${slices}:parted`]);
       expect(explained.stdout).toContain("values set can't be empty");
     } finally {
-      cleanup();
+      await cleanup();
     }
   });
 
@@ -460,7 +460,7 @@ export function conformanceScenarios(get: BackendGetter): void {
         (u) => u.length === 0,
       );
     } finally {
-      cleanup();
+      await cleanup();
     }
   });
 
@@ -486,7 +486,7 @@ export function conformanceScenarios(get: BackendGetter): void {
       expect(run.stdout).toBe('');
       expect(run.stderr).not.toContain(b.unprivilegedToken);
     } finally {
-      cleanup();
+      await cleanup();
     }
   });
 }

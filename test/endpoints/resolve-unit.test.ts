@@ -69,7 +69,7 @@ describe('resolveEndpoints', () => {
     expect(new Set(clusters)).toEqual(new Set(['root:org:provider']));
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]?.[0])).toContain('root:org:provider:today-cowboys');
-    c.close();
+    await c.close();
   });
 
   it('retries server errors and succeeds once the server recovers', async () => {
@@ -87,7 +87,7 @@ describe('resolveEndpoints', () => {
     const r = await c.resolveEndpoints('root:org:provider:today-cowboys');
     expect(r.phase).toBe('Ready');
     expect(calls).toBe(3);
-    c.close();
+    await c.close();
   });
 
   it('rejects with NetworkError when the server stays unreachable after the retries', async () => {
@@ -103,7 +103,7 @@ describe('resolveEndpoints', () => {
     const e: unknown = await c.resolveEndpoints('root:org:provider:today-cowboys').catch((x: unknown) => x);
     expect(isNetworkError(e)).toBe(true);
     expect(calls).toBe(4);
-    c.close();
+    await c.close();
   });
 
   it('rejects with DecodeError when the server sends an object of the wrong shape', async () => {
@@ -117,7 +117,7 @@ describe('resolveEndpoints', () => {
     const e: unknown = await c.resolveEndpoints('root:org:provider:today-cowboys').catch((x: unknown) => x);
     expect(isDecodeError(e)).toBe(true);
     expect(String(e)).toContain('spec.export');
-    c.close();
+    await c.close();
   });
 
   it('rejects with AbortError when the caller aborts while waiting to retry', async () => {
@@ -139,7 +139,7 @@ describe('resolveEndpoints', () => {
       ac.abort();
     }, 30);
     expect(isAbortError(await p)).toBe(true);
-    c.close();
+    await c.close();
   });
 
   it('reads only the legacy field’s URLs in virtualWorkspaces mode and only the slice in endpointSlice mode', async () => {
@@ -152,6 +152,6 @@ describe('resolveEndpoints', () => {
     const strict = await c.resolveEndpoints('root:org:provider:today-cowboys', { mode: 'endpointSlice' });
     expect(legacy).toMatchObject({ source: 'virtualWorkspaces', reason: 'LegacyOnly', urls: [LEGACY] });
     expect(strict).toMatchObject({ source: 'none', reason: 'NoBindingYet', urls: [] });
-    c.close();
+    await c.close();
   });
 });

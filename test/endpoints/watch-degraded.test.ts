@@ -15,10 +15,13 @@ function fakeCache(): { cache: InformerCache; push: (plural: string, object: Obj
   const listeners = new Map<string, NameListener<Obj>>();
   const cache = {
     acquire: (desc: { plural: string }) => ({
-      watchName: (_name: string, listener: NameListener<Obj>) => {
-        listeners.set(desc.plural, listener);
-        return () => listeners.delete(desc.plural);
+      informer: {
+        watchName: (_name: string, listener: NameListener<Obj>) => {
+          listeners.set(desc.plural, listener);
+          return { synced: true, release: () => listeners.delete(desc.plural) };
+        },
       },
+      release: () => undefined,
     }),
   } as unknown as InformerCache;
   return {

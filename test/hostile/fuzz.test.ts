@@ -218,7 +218,7 @@ describe('fuzz: the transport against a loopback server', () => {
     srv = await scriptedServer();
   });
   afterAll(async () => {
-    closeTransports();
+    await closeTransports();
     await closeServers();
   });
 

@@ -21,7 +21,7 @@ import { widgets } from '../http/helpers.js';
 import { closeServers, closeTransports, errorPageServer, transportTo } from './servers.js';
 
 afterEach(async () => {
-  closeTransports();
+  await closeTransports();
   await closeServers();
 });
 

@@ -31,10 +31,8 @@ export function transportTo(srv: TestServer, options: Partial<TransportOptions> 
 }
 
 /** Closes every transport made by {@link transportTo}. */
-export function closeTransports(): void {
-  transports.splice(0).forEach((t) => {
-    t.close();
-  });
+export async function closeTransports(): Promise<void> {
+  await Promise.all(transports.splice(0).map((t) => t.close()));
 }
 
 /** True for a watch request. */
@@ -201,7 +199,7 @@ export function reflectorsTornDownAfterEach<T>(): Array<{ stop(): void; join(): 
       r.stop();
       await r.join();
     }
-    closeTransports();
+    await closeTransports();
     await closeServers();
   });
   return reflectors;

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientStatus } from '../../src/client-types.js';
 import { createClient } from '../../src/client.js';
 import { isDecodeError, isInvalidArgumentError, isTimeoutError, type KcpError } from '../../src/errors.js';
 import {
@@ -12,6 +11,8 @@ import {
 } from '../../src/http/limits.js';
 import type { WatchItem } from '../../src/http/types.js';
 import { Reflector } from '../../src/watch/reflector.js';
+import type { WatchStatus } from '../../src/watch/status.js';
+import { recordingSink } from '../watch/helpers/recording-sink.js';
 import { widget, widgets, type Widget, rejection } from '../http/helpers.js';
 import {
   endlessContinueServer,
@@ -47,16 +48,20 @@ const tiny = {
   random: (): number => 0.5,
 };
 
-/** Resolves with the first status for which `pred` holds. */
-function statusWhere(r: Reflector<Widget>, pred: (s: ClientStatus) => boolean): Promise<ClientStatus> {
-  return new Promise((resolve) => {
-    const sub = r.events$.subscribe((e) => {
-      if (e.type === 'status' && pred(e.status)) {
-        sub.unsubscribe();
-        resolve(e.status);
-      }
-    });
+/** A reflector sink whose `where(pred)` resolves with the first status for which `pred` holds. */
+function statusWatcher() {
+  const waiters = new Set<{ pred: (s: WatchStatus) => boolean; resolve: (s: WatchStatus) => void }>();
+  const { sink } = recordingSink<Widget>((e) => {
+    if (e.type !== 'status') return;
+    for (const w of [...waiters]) {
+      if (!w.pred(e.status)) continue;
+      waiters.delete(w);
+      w.resolve(e.status);
+    }
   });
+  const where = (pred: (s: WatchStatus) => boolean): Promise<WatchStatus> =>
+    new Promise((resolve) => waiters.add({ pred, resolve }));
+  return { sink, where };
 }
 
 describe('the request timeout covers the whole exchange', () => {
@@ -77,9 +82,12 @@ describe('the request timeout covers the whole exchange', () => {
 
   it('shows a stalled list in status$ as retrying with the TimeoutError', async () => {
     const srv = await tricklingServer(20);
-    const r = new Reflector(transportTo(srv, { requestTimeoutMs: 150 }), widgets, 'root', { tuning: tiny });
+    const watcher = statusWatcher();
+    const r = new Reflector(transportTo(srv, { requestTimeoutMs: 150 }), widgets, 'root', watcher.sink, {
+      tuning: tiny,
+    });
     reflectors.push(r);
-    const retrying = statusWhere(r, (s) => s.type === 'retrying');
+    const retrying = watcher.where((s) => s.type === 'retrying');
     r.start();
     const s = await retrying;
     expect(s.type === 'retrying' && isTimeoutError(s.error)).toBe(true);
@@ -130,7 +138,7 @@ describe('response size limits', () => {
       // The slice and the export, once each: a DecodeError is not retried like a network failure.
       expect(srv.requests).toHaveLength(2);
     } finally {
-      client.close();
+      await client.close();
     }
   });
 
@@ -182,11 +190,12 @@ describe('response size limits', () => {
 
   it('backs off after an endless list instead of starting over at once', async () => {
     const srv = await endlessContinueServer();
-    const r = new Reflector(transportTo(srv, { limits: { maxListPages: 3 } }), widgets, 'root', {
+    const watcher = statusWatcher();
+    const r = new Reflector(transportTo(srv, { limits: { maxListPages: 3 } }), widgets, 'root', watcher.sink, {
       tuning: { ...tiny, backoffInitialMs: 60_000, backoffMaxMs: 60_000 },
     });
     reflectors.push(r);
-    const retrying = statusWhere(r, (s) => s.type === 'retrying');
+    const retrying = watcher.where((s) => s.type === 'retrying');
     r.start();
     const s = await retrying;
     expect(s.type === 'retrying' && isDecodeError(s.error) && s.delayMs >= 60_000).toBe(true);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientStatus } from '../../src/client-types.js';
 import { isDecodeError } from '../../src/errors.js';
 import { Reflector } from '../../src/watch/reflector.js';
+import type { WatchStatus } from '../../src/watch/status.js';
+import { recordingSink } from '../watch/helpers/recording-sink.js';
 import { RepeatLimiter, repeatKey } from '../../src/watch/repeat-limiter.js';
 import type { WatchTuning } from '../../src/watch/tuning.js';
 import { widget, widgets, type Widget } from '../http/helpers.js';
@@ -31,8 +32,16 @@ const tiny: WatchTuning = {
 async function storm(body: string, watches: number) {
   const srv = await watchServer(() => body);
   const warnings: string[] = [];
-  const statuses: ClientStatus[] = [];
-  const r = new Reflector(transportTo(srv), widgets, 'root', {
+  const statuses: WatchStatus[] = [];
+  let resolveEnough: () => void = () => undefined;
+  const enough = new Promise<void>((resolve) => {
+    resolveEnough = resolve;
+  });
+  const { sink } = recordingSink<Widget>((e) => {
+    if (e.type === 'status') statuses.push(e.status);
+    if (srv.watches() >= watches) resolveEnough();
+  });
+  const r = new Reflector(transportTo(srv), widgets, 'root', sink, {
     tuning: tiny,
     logger: {
       debug: () => undefined,
@@ -42,12 +51,6 @@ async function storm(body: string, watches: number) {
     },
   });
   reflectors.push(r);
-  const enough = new Promise<void>((resolve) => {
-    r.events$.subscribe((e) => {
-      if (e.type === 'status') statuses.push(e.status);
-      if (srv.watches() >= watches) resolve();
-    });
-  });
   r.start();
   await enough;
   r.stop();

@@ -22,9 +22,7 @@ import { closeServers, startServer, statusBody, widgets } from './helpers.js';
 
 const transports: HttpTransport[] = [];
 afterEach(async () => {
-  transports.splice(0).forEach((t) => {
-    t.close();
-  });
+  await Promise.all(transports.splice(0).map((t) => t.close()));
   await closeServers();
 });
 

@@ -6,9 +6,7 @@ import { closeServers, startServer, widgets } from './helpers.js';
 
 const transports: HttpTransport[] = [];
 afterEach(async () => {
-  transports.splice(0).forEach((t) => {
-    t.close();
-  });
+  await Promise.all(transports.splice(0).map((t) => t.close()));
   await closeServers();
 });
 

@@ -65,9 +65,7 @@ const transports: HttpTransport[] = [];
 const proxies: http.Server[] = [];
 afterEach(async () => {
   vi.restoreAllMocks();
-  transports.splice(0).forEach((t) => {
-    t.close();
-  });
+  await Promise.all(transports.splice(0).map((t) => t.close()));
   await closeServers();
   await Promise.all(
     proxies.splice(0).map(
@@ -222,7 +220,7 @@ describe('TLS', () => {
 });
 
 describe('AgentPool', () => {
-  it('caches one agent per exec certificate and evicts the oldest beyond four', () => {
+  it('caches one agent per exec certificate and evicts the oldest beyond four', async () => {
     const pool = new AgentPool({ insecureSkipTlsVerify: false });
     const base = pool.httpsAgentFor();
     const a = pool.httpsAgentFor('cert-a', 'key-a');
@@ -231,7 +229,7 @@ describe('AgentPool', () => {
     for (const n of [1, 2, 3, 4]) pool.httpsAgentFor(`c${n}`, 'k');
     expect(pool.certAgentCount).toBe(4);
     expect(pool.httpsAgentFor('cert-a', 'key-a')).not.toBe(a);
-    pool.destroy();
+    await pool.destroy();
     expect(pool.certAgentCount).toBe(0);
   });
 

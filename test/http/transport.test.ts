@@ -26,9 +26,7 @@ import {
 
 const transports: HttpTransport[] = [];
 afterEach(async () => {
-  transports.splice(0).forEach((t) => {
-    t.close();
-  });
+  await Promise.all(transports.splice(0).map((t) => t.close()));
   await closeServers();
 });
 

@@ -20,9 +20,7 @@ import {
 const transports: HttpTransport[] = [];
 const responses: http.ServerResponse[] = [];
 afterEach(async () => {
-  transports.splice(0).forEach((t) => {
-    t.close();
-  });
+  await Promise.all(transports.splice(0).map((t) => t.close()));
   responses.splice(0).forEach((r) => r.destroy());
   await closeServers();
 });

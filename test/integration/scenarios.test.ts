@@ -66,7 +66,7 @@ describe('discovery scenarios against the simulator', () => {
     const off = await gateOff.client.resolveEndpoints(REF);
     expect(off).toMatchObject({ phase: 'SliceMissing', source: 'none', urls: [] });
     expect(off.message).toContain('skip-endpointslice');
-    client?.close();
+    await client?.close();
     await sim?.close();
 
     const gateOn = await setup({
@@ -143,7 +143,7 @@ describe('discovery scenarios against the simulator', () => {
     const token = sim.addUser('nobody');
     const c = simClient(sim, { token });
     await expect(c.resolveEndpoints(REF)).rejects.toMatchObject({ name: 'ApiStatusError', status: 403 });
-    c.close();
+    await c.close();
   });
 
   it('throws InvalidArgumentError synchronously for invalid paths and refs', async () => {
@@ -169,7 +169,7 @@ describe('discovery scenarios against the simulator', () => {
     const recs = [0, 1].map(() => new Recorder<EndpointChange>(client.watchEndpoints(REF)));
     for (const r of recs) r.subscription.add(() => (completed += 1));
     await Promise.all(recs.map((r) => r.until(() => true)));
-    client.close();
+    void client.close();
     expect(completed).toBe(2);
     let late = false;
     client.watchEndpoints(REF).subscribe({ complete: () => (late = true) });

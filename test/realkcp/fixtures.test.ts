@@ -97,7 +97,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  client.close();
+  await client.close();
   await new Promise((r) => server.close(r));
 });
 

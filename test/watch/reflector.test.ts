@@ -1,17 +1,18 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ClientStatus } from '../../src/client-types.js';
+import type { WatchStatus } from '../../src/watch/status.js';
 import {
   ApiStatusError,
   DecodeError,
   NetworkError,
   TimeoutError,
   isApiStatusError,
+  isDecodeError,
   isNetworkError,
   isTimeoutError,
 } from '../../src/errors.js';
 import { isReportableError } from '../../src/watch/policy.js';
 import { Reflector } from '../../src/watch/reflector.js';
-import type { ReflectorEvent } from '../../src/watch/types.js';
+import { type ReflectorEvent, recordingSink } from './helpers/recording-sink.js';
 import type { WatchTuning } from '../../src/watch/tuning.js';
 import { FakeTransport, type Widget, fastTuning, tick, widget, widgets } from './helpers/fake-transport.js';
 
@@ -30,16 +31,15 @@ function setup(
   opts: { fieldSelector?: string; warn?: (m: string) => void } = {},
 ) {
   const transport = new FakeTransport();
-  const events: Array<ReflectorEvent<Widget>> = [];
+  const { sink, events } = recordingSink<Widget>();
   const warn = opts.warn ?? (() => undefined);
-  const reflector = new Reflector(transport, widgets, cluster, {
+  const reflector = new Reflector(transport, widgets, cluster, sink, {
     tuning: { ...fastTuning, ...tuning },
     fieldSelector: opts.fieldSelector,
     logger: { debug: () => undefined, info: () => undefined, warn, error: () => undefined },
   });
   reflectors.push(reflector);
-  reflector.events$.subscribe((e) => events.push(e));
-  const statuses = (): ClientStatus[] => events.flatMap((e) => (e.type === 'status' ? [e.status] : []));
+  const statuses = (): WatchStatus[] => events.flatMap((e) => (e.type === 'status' ? [e.status] : []));
   const of = <K extends ReflectorEvent<Widget>['type']>(type: K) =>
     events.filter((e): e is Extract<ReflectorEvent<Widget>, { type: K }> => e.type === type);
   return { transport, reflector, events, statuses, of };
@@ -280,7 +280,7 @@ describe('Reflector', () => {
 
   it('keeps the last good state on an undecodable watch event, warns, and keeps streaming', async () => {
     const warnings: string[] = [];
-    const { transport, reflector, of, statuses } = setup({}, 'root:org:ws', {
+    const { transport, reflector, statuses } = setup({}, 'root:org:ws', {
       warn: (m) => warnings.push(m),
     });
     transport.objects = [widget('a', '1')];
@@ -289,7 +289,7 @@ describe('Reflector', () => {
     w0.push({ type: 'DECODE_ERROR', error: new DecodeError('bad line', { snippet: '{"type":' }) });
     w0.push({ type: 'ADDED', object: widget('b', '12') });
     await transport.until(() => reflector.store.size === 2);
-    expect(of('diagnostic')).toHaveLength(1);
+    expect(statuses().filter((s) => s.type === 'error' && isDecodeError(s.error))).toHaveLength(1);
     expect(warnings.some((m) => m.includes('bad line'))).toBe(true);
     expect(statuses()).toContainEqual(expect.objectContaining({ type: 'error' }));
     expect(transport.watchCalls).toHaveLength(1);
@@ -363,17 +363,16 @@ describe('Reflector', () => {
     expect(transport.watchCalls).toHaveLength(0);
   });
 
-  it('aborts the open watch on stop and completes events$', async () => {
-    const { transport, reflector } = setup();
-    let completed = false;
-    reflector.events$.subscribe({ complete: () => (completed = true) });
+  it('aborts the open watch on stop and tells its sink nothing more', async () => {
+    const { transport, reflector, events } = setup();
     reflector.start();
     const w = await transport.watchAt(0);
     reflector.stop();
+    const told = events.length;
     await reflector.join();
     expect(w.aborted).toBe(true);
     expect(transport.openWatches).toBe(0);
-    expect(completed).toBe(true);
+    expect(events).toHaveLength(told);
     reflector.start();
     await tick(5);
     expect(transport.lists).toHaveLength(1);
@@ -403,7 +402,7 @@ describe('Reflector timers', () => {
     vi.useFakeTimers();
     const transport = new FakeTransport();
     transport.listSteps = [new NetworkError('down')];
-    const r = new Reflector(transport, widgets, 'root', {
+    const r = new Reflector(transport, widgets, 'root', recordingSink<Widget>().sink, {
       tuning: { ...fastTuning, backoffInitialMs: 5000 },
     });
     r.start();
@@ -417,7 +416,7 @@ describe('Reflector timers', () => {
   it('clears the watch deadline timer on stop', async () => {
     vi.useFakeTimers();
     const transport = new FakeTransport();
-    const r = new Reflector(transport, widgets, 'root', { tuning: fastTuning });
+    const r = new Reflector(transport, widgets, 'root', recordingSink<Widget>().sink, { tuning: fastTuning });
     r.start();
     await vi.advanceTimersByTimeAsync(1);
     expect(transport.watches).toHaveLength(1);
@@ -454,14 +453,14 @@ describe('Reflector stopped by a subscriber', () => {
       if (point === 'error' || point === 'retrying') {
         transport.listSteps = [new ApiStatusError('forbidden', { status: 403, reason: 'Forbidden' })];
       }
-      const r = new Reflector(transport, widgets, 'root', { tuning: fastTuning });
       let stoppedAt: { watches: number; lists: number } | undefined;
-      r.events$.subscribe((e) => {
+      const { sink } = recordingSink<Widget>((e) => {
         if (stoppedAt !== undefined || !at[point](e)) return;
         // `relist` is reached after the first watch fails with an ERROR 410.
         r.stop();
         stoppedAt = { watches: transport.watchCalls.length, lists: transport.lists.length };
       });
+      const r = new Reflector(transport, widgets, 'root', sink, { tuning: fastTuning });
       r.start();
       await vi.advanceTimersByTimeAsync(1);
       if (point === 'change') transport.watches[0]?.push({ type: 'ADDED', object: widget('b', '6') });

@@ -128,6 +128,13 @@ export class FakeTransport implements Transport {
   pendingLists = 0;
   private waiters: Array<() => void> = [];
 
+  /** How many times the idle sockets were released. */
+  idleReleases = 0;
+
+  releaseIdle(): void {
+    this.idleReleases += 1;
+  }
+
   constructor(baseUrl = 'https://kcp.fake') {
     this.baseUrl = baseUrl;
   }

@@ -1,5 +1,10 @@
-import { ApiStatusError } from '../errors.js';
-import { CLUSTER_ANNOTATION, type Status } from '../kcp/meta.js';
+/**
+ * How the watch layer keys objects and compares keyed collections. An object's key is `cluster|name` or
+ * `cluster|namespace/name`, the cluster taken from its `kcp.io/cluster` annotation (else the cluster the list
+ * was made in), so that objects of the same name in different logical clusters of a wildcard list never
+ * collide.
+ */
+import { clusterOf as annotatedCluster } from '../kcp/decode.js';
 
 /** The part of a Kubernetes object the watch layer reads. Every kcp model type satisfies it. */
 export interface KubeObject {
@@ -23,7 +28,7 @@ export interface StoreDelta {
 
 /** The logical cluster of `obj`: its `kcp.io/cluster` annotation, else `fallback` (the requested cluster). */
 export function clusterOf(obj: KubeObject, fallback: string): string {
-  return obj.metadata.annotations?.[CLUSTER_ANNOTATION] ?? fallback;
+  return annotatedCluster(obj) ?? fallback;
 }
 
 /** Store key of an object: `cluster|name`, or `cluster|namespace/name` for namespaced objects. */
@@ -33,6 +38,12 @@ export function objectKey(obj: KubeObject, fallbackCluster: string): string {
   return namespace === undefined || namespace === ''
     ? `${cluster}|${name}`
     : `${cluster}|${namespace}/${name}`;
+}
+
+/** The object name of a key made by {@link objectKey}. */
+export function nameOfKey(key: string): string {
+  const afterCluster = key.slice(key.indexOf('|') + 1);
+  return afterCluster.slice(afterCluster.lastIndexOf('/') + 1);
 }
 
 /** Builds a store from a list, keyed by {@link objectKey}. */
@@ -61,19 +72,4 @@ export function diffStores<T extends KubeObject>(
 /** True when a delta has no change at all. */
 export function isEmptyDelta(delta: StoreDelta): boolean {
   return delta.added.length === 0 && delta.modified.length === 0 && delta.deleted.length === 0;
-}
-
-/** Turns a watch `ERROR` event's `Status` into a typed {@link ApiStatusError} (410 → `E_WATCH_EXPIRED`). */
-export function statusToError(status: Status, url?: string): ApiStatusError {
-  const code = status.code ?? 500;
-  const reason = status.reason ?? (code === 410 ? 'Expired' : 'InternalError');
-  const message = `watch error ${code} ${reason}: ${status.message ?? 'no message'}`;
-  return new ApiStatusError(message, {
-    status: code,
-    reason,
-    details: status.details,
-    method: 'GET',
-    url,
-    retryAfterSeconds: status.details?.retryAfterSeconds,
-  });
 }
