@@ -22,9 +22,11 @@ function enableTcpKeepAlive(socket: unknown, ms: number): void {
 /** Resolves when `socket` has emitted `close` (at once if it already has). */
 function socketClosed(socket: Socket): Promise<void> {
   if (socket.closed) return Promise.resolve();
-  return new Promise((resolve) => socket.once('close', () => {
-    resolve();
-  }));
+  return new Promise((resolve) =>
+    socket.once('close', () => {
+      resolve();
+    }),
+  );
 }
 
 /** An `http.Agent` that turns on TCP keep-alive probes on every socket it opens. */

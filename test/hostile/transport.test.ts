@@ -191,9 +191,15 @@ describe('response size limits', () => {
   it('backs off after an endless list instead of starting over at once', async () => {
     const srv = await endlessContinueServer();
     const watcher = statusWatcher();
-    const r = new Reflector(transportTo(srv, { limits: { maxListPages: 3 } }), widgets, 'root', watcher.sink, {
-      tuning: { ...tiny, backoffInitialMs: 60_000, backoffMaxMs: 60_000 },
-    });
+    const r = new Reflector(
+      transportTo(srv, { limits: { maxListPages: 3 } }),
+      widgets,
+      'root',
+      watcher.sink,
+      {
+        tuning: { ...tiny, backoffInitialMs: 60_000, backoffMaxMs: 60_000 },
+      },
+    );
     reflectors.push(r);
     const retrying = watcher.where((s) => s.type === 'retrying');
     r.start();

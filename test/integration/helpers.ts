@@ -77,10 +77,10 @@ export function firstMatching<T>(obs: Observable<T>, pred: (v: T) => boolean): P
 
 /** Closes a client and a simulator left by a test (either may be undefined). */
 export async function closeAll(
-  client: { close(): void } | undefined,
+  client: { close(): Promise<void> } | undefined,
   sim: KcpSimulator | undefined,
 ): Promise<void> {
-  client?.close();
+  await client?.close();
   await sim?.close();
 }
 

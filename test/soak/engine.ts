@@ -167,7 +167,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     rotation?.stop();
     rotation?.cleanup();
     for (const s of subscribers) s.sub.stop();
-    for (const f of families) f.client.close();
+    await Promise.all(families.map((f) => f.client.close()));
     await sim.close();
   }
 }

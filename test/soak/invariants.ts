@@ -45,7 +45,7 @@ async function serverTruth(sim: KcpSimulator, subscribers: Watched[]): Promise<E
   try {
     return await Promise.all(subscribers.map((w) => client.resolveEndpoints(w.ref, w.options)));
   } finally {
-    client.close();
+    await client.close();
   }
 }
 

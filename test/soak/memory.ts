@@ -120,7 +120,7 @@ export async function runMemorySoak(durationS: number, log: (line: string) => vo
   state.running = false;
   await churn;
   sub.unsubscribe();
-  client.close();
+  await client.close();
   await call('close');
   const baselineMb = samples[0] ?? 0;
   const finalMb = samples.at(-1) ?? 0;

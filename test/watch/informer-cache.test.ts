@@ -73,7 +73,11 @@ describe('InformerCache', () => {
     let ended = 0;
     let statusDone = false;
     c.status$.subscribe({ complete: () => (statusDone = true) });
-    c.acquire(widgets, 'root').informer.watchName('a', () => undefined, () => ended++);
+    c.acquire(widgets, 'root').informer.watchName(
+      'a',
+      () => undefined,
+      () => ended++,
+    );
     // An informer released earlier whose loop may still be winding down is waited for too.
     const early = c.acquire(widgets, 'root:early');
     early.informer.watchName('a', () => undefined).release();
@@ -88,7 +92,11 @@ describe('InformerCache', () => {
     await closing;
     expect(transport.openWatches).toBe(0);
     expect(transport.pendingLists).toBe(0);
-    c.acquire(widgets, 'root').informer.watchName('a', () => undefined, () => ended++);
+    c.acquire(widgets, 'root').informer.watchName(
+      'a',
+      () => undefined,
+      () => ended++,
+    );
     expect(ended).toBe(2);
     expect(transport.lists.filter((l) => l.cluster === 'root')).toHaveLength(1);
   });

@@ -176,7 +176,7 @@ export async function runDemo(args: CliArgs, io: CliIo): Promise<number> {
     return ExitCode.Ok;
   } finally {
     sub?.unsubscribe();
-    client.close();
+    await client.close();
     await sim.close();
   }
 }

@@ -43,7 +43,7 @@ export async function withClient<T>(
   try {
     return await fn(client);
   } finally {
-    client.close();
+    await client.close();
   }
 }
 
