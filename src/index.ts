@@ -1,6 +1,5 @@
 // Client and endpoint discovery
 export { createClient } from './client.js';
-export type { KcpEndpointsClient } from './client.js';
 export type { ClientOptions, ClientStatus, KcpClient } from './client-types.js';
 export type { ResourceClient } from './resource-client.js';
 export { legacyVirtualWorkspaces } from './endpoints/legacy.js';
