@@ -4,7 +4,8 @@
  * The root entry holds what the README documents: the client, resolution results, errors and their guards,
  * the kcp object types with their resource descriptors, the endpoint readers, path helpers and tuning types.
  * The transport, credential providers, kubeconfig loading and other building blocks are in
- * `kcp-endpoints/advanced`; the simulator is in `kcp-endpoints/testing`.
+ * `kcp-endpoints/advanced`; the simulator is in `kcp-endpoints/testing`. The list of exports is checked by
+ * `scripts/check-pack.mjs` against `api/exports.txt`.
  *
  * @packageDocumentation
  */
