@@ -3,9 +3,14 @@ import type { ConnectionOptions } from './config/load-connection.js';
 import type { Observable } from 'rxjs';
 import type { NudgeOptions, NudgeResult } from './endpoints/nudge.js';
 import type { EndpointChange, EndpointResolution, ResolveOptions } from './endpoints/types.js';
+import type { APIBindingV1alpha1 } from './kcp/apibinding.js';
+import type { APIExportV1alpha1 } from './kcp/apiexport.js';
+import type { APIExportEndpointSlice } from './kcp/apiexportendpointslice.js';
+import type { APIResourceSchema } from './kcp/apiresourceschema.js';
 import type { ExportRef } from './kcp/paths.js';
 import type { ResponseLimits } from './http/limits.js';
 import type { Logger } from './logger.js';
+import type { ResourceClient } from './resource-client.js';
 import type { WatchStatus } from './watch/status.js';
 import type { WatchTuning } from './watch/tuning.js';
 
@@ -43,7 +48,11 @@ export interface ClientOptions extends ConnectionOptions {
  */
 export type ClientStatus = WatchStatus;
 
-/** A kcp client bound to one workspace. Cheap to derive; shares connections and watches with its parent. */
+/**
+ * A kcp client bound to one workspace, as returned by {@link createClient}: endpoint resolution and watches,
+ * the slice nudge, connection status and typed access to the kcp objects. Cheap to derive with
+ * `workspace()`; a derived client shares connections and watches with its parent.
+ */
 export interface KcpClient {
   /** The workspace path (or logical cluster name) this client addresses. */
   readonly workspacePath: string;
@@ -62,6 +71,14 @@ export interface KcpClient {
   nudgeSlice(ref: ExportRef, options?: NudgeOptions): Promise<NudgeResult>;
   /** Connection lifecycle of the shared watches. */
   readonly status$: Observable<ClientStatus>;
+  /** APIExports of this workspace (served as `apis.kcp.io/v1alpha1`, which every kcp version serves). */
+  readonly apiExports: ResourceClient<APIExportV1alpha1>;
+  /** APIExportEndpointSlices of this workspace. */
+  readonly apiExportEndpointSlices: ResourceClient<APIExportEndpointSlice>;
+  /** APIBindings of this workspace (served as `apis.kcp.io/v1alpha1`, which every kcp version serves). */
+  readonly apiBindings: ResourceClient<APIBindingV1alpha1>;
+  /** APIResourceSchemas of this workspace. */
+  readonly apiResourceSchemas: ResourceClient<APIResourceSchema>;
   /**
    * Closes this client and every client derived from it (`workspace()`): every `watchEndpoints` stream
    * completes, requests in flight reject with `AbortError`, and so do later calls. Resolves once every

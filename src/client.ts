@@ -8,13 +8,13 @@ import type { EndpointChange, EndpointResolution, ResolveOptions } from './endpo
 import { watchResolution } from './endpoints/watch.js';
 import { createTransport, type HttpTransport } from './http/transport.js';
 import type { Transport } from './http/types.js';
-import { APIBINDINGS_V1ALPHA1, type APIBindingV1alpha1 } from './kcp/apibinding.js';
-import { APIEXPORTS_V1ALPHA1, type APIExportV1alpha1 } from './kcp/apiexport.js';
-import { APIEXPORTENDPOINTSLICES, type APIExportEndpointSlice } from './kcp/apiexportendpointslice.js';
-import { APIRESOURCESCHEMAS, type APIResourceSchema } from './kcp/apiresourceschema.js';
+import { APIBINDINGS_V1ALPHA1 } from './kcp/apibinding.js';
+import { APIEXPORTS_V1ALPHA1 } from './kcp/apiexport.js';
+import { APIEXPORTENDPOINTSLICES } from './kcp/apiexportendpointslice.js';
+import { APIRESOURCESCHEMAS } from './kcp/apiresourceschema.js';
 import { formatRef, parseWorkspacePath, type ExportRef } from './kcp/paths.js';
 import { resolveLogger, type Logger } from './logger.js';
-import { createResourceClient, type ResourceClient } from './resource-client.js';
+import { createResourceClient } from './resource-client.js';
 import { InformerCache } from './watch/informer-cache.js';
 import type { WatchTuning } from './watch/tuning.js';
 import { checkDurationMs } from './timers.js';
@@ -54,19 +54,6 @@ interface Family {
   close: () => Promise<void>;
 }
 
-/** A {@link KcpClient} with typed resource access. */
-export interface KcpEndpointsClient extends KcpClient {
-  workspace(path: string): KcpEndpointsClient;
-  /** APIExports of this workspace (served as `apis.kcp.io/v1alpha1`, which every kcp version serves). */
-  readonly apiExports: ResourceClient<APIExportV1alpha1>;
-  /** APIExportEndpointSlices of this workspace. */
-  readonly apiExportEndpointSlices: ResourceClient<APIExportEndpointSlice>;
-  /** APIBindings of this workspace (served as `apis.kcp.io/v1alpha1`, which every kcp version serves). */
-  readonly apiBindings: ResourceClient<APIBindingV1alpha1>;
-  /** APIResourceSchemas of this workspace. */
-  readonly apiResourceSchemas: ResourceClient<APIResourceSchema>;
-}
-
 const transports = new WeakMap<KcpClient, Transport>();
 
 /**
@@ -77,7 +64,7 @@ export function clientTransport(client: KcpClient): Transport | undefined {
   return transports.get(client);
 }
 
-function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
+function makeClient(family: Family, workspacePath: string): KcpClient {
   const warnIfFallback = (r: EndpointResolution): void => {
     if (r.source !== 'virtualWorkspaces' || r.reason !== 'LegacyFallback') return;
     const key = formatRef(r.export);
@@ -89,7 +76,7 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
       message: r.message,
     });
   };
-  const client: KcpEndpointsClient = {
+  const client: KcpClient = {
     workspacePath,
     workspace: (path: string) => makeClient(family, parseWorkspacePath(path)),
     resolveEndpoints(ref: ExportRef, options: ResolveOptions = {}): Promise<EndpointResolution> {
@@ -144,7 +131,7 @@ function makeClient(family: Family, workspacePath: string): KcpEndpointsClient {
  * @throws KubeconfigError when the kubeconfig cannot be loaded; InvalidArgumentError for invalid options
  * (for example a negative duration, or one longer than a timer can wait: 2^31 − 1 ms).
  */
-export function createClient(options: ClientOptions = {}): KcpEndpointsClient {
+export function createClient(options: ClientOptions = {}): KcpClient {
   checkDurations(options);
   // the secrets this client family loads, and its exec-plugin credentials, are released by close()
   const owner: SecretOwner = {};

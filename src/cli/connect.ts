@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ClientOptions } from '../client-types.js';
-import { createClient, type KcpEndpointsClient } from '../client.js';
+import { createClient } from '../client.js';
+import type { KcpClient } from '../client-types.js';
 import { pemProblem } from '../config/material.js';
 import { KubeconfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -69,6 +70,6 @@ export function clientOptions(args: CliArgs, io: CliIo): ClientOptions {
 }
 
 /** Creates the SDK client for a server command. */
-export function connect(args: CliArgs, io: CliIo): KcpEndpointsClient {
+export function connect(args: CliArgs, io: CliIo): KcpClient {
   return createClient(clientOptions(args, io));
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type KcpEndpointsClient } from '../../src/client.js';
+import { createClient } from '../../src/client.js';
+import type { KcpClient } from '../../src/client-types.js';
 import type { ClientStatus } from '../../src/client-types.js';
 import { loadConnection } from '../../src/config/load-connection.js';
 import type { EndpointChange } from '../../src/endpoints/types.js';
@@ -20,7 +21,7 @@ let sim: KcpSimulator;
 let dir: string;
 let kubeconfigPath: string;
 const transports: HttpTransport[] = [];
-let client: KcpEndpointsClient | undefined;
+let client: KcpClient | undefined;
 let sub: Subscription | undefined;
 
 beforeAll(async () => {

@@ -9,7 +9,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, type KcpEndpointsClient } from '../../src/client.js';
+import { createClient } from '../../src/client.js';
+import type { KcpClient } from '../../src/client-types.js';
 import type { ClientOptions } from '../../src/client-types.js';
 import { silentLogger } from '../../src/logger.js';
 import { startKcpSimulator, type KcpProfile, type KcpSimulator } from '../../src/testing/index.js';
@@ -82,7 +83,7 @@ export interface ConformanceBackend {
   /** Virtual-workspace base URL of a shard (`spec.virtualWorkspaceURL`). */
   shardVwUrl(shard: string): Promise<string>;
   /** A client of the SDK under test for this backend. */
-  client(extra?: ClientOptions): KcpEndpointsClient;
+  client(extra?: ClientOptions): KcpClient;
   /** Runs kubectl against the backend (admin kubeconfig, private discovery cache). */
   kubectl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   close(): Promise<void>;
@@ -98,7 +99,7 @@ export const CONFORMANCE_TUNING: WatchTuning = {
   connectTimeoutMs: 5_000,
 };
 
-function sdkClient(kubeconfig: string, context: string, extra: ClientOptions): KcpEndpointsClient {
+function sdkClient(kubeconfig: string, context: string, extra: ClientOptions): KcpClient {
   return createClient({
     kubeconfig,
     context,

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
-import type { KcpEndpointsClient } from '../../src/client.js';
+import type { KcpClient } from '../../src/client-types.js';
 import type { EndpointChange, EndpointResolution } from '../../src/endpoints/types.js';
 import { isApiStatusError } from '../../src/errors.js';
 import { runInProcess } from '../cli/helpers.js';
@@ -59,11 +59,11 @@ async function setupExport(b: ConformanceBackend, tag: string, name = 'cowboys')
 }
 
 async function resolveUntil(
-  client: KcpEndpointsClient,
+  client: KcpClient,
   b: ConformanceBackend,
   ref: string,
   pred: (r: EndpointResolution) => boolean,
-  options: Parameters<KcpEndpointsClient['resolveEndpoints']>[1] = {},
+  options: Parameters<KcpClient['resolveEndpoints']>[1] = {},
 ): Promise<EndpointResolution> {
   return op.eventually(b, `resolution of ${ref}`, () => client.resolveEndpoints(ref, options), pred);
 }
@@ -100,14 +100,14 @@ async function kubectlUrls(b: ConformanceBackend, workspace: string, slice: stri
 
 /** Registers every scenario for one backend. */
 export function conformanceScenarios(get: BackendGetter): void {
-  const clients: KcpEndpointsClient[] = [];
+  const clients: KcpClient[] = [];
   const recorders: Array<Recorder<EndpointChange>> = [];
-  const client = (extra?: Parameters<ConformanceBackend['client']>[0]): KcpEndpointsClient => {
+  const client = (extra?: Parameters<ConformanceBackend['client']>[0]): KcpClient => {
     const c = get().client(extra);
     clients.push(c);
     return c;
   };
-  const record = (c: KcpEndpointsClient, ref: string, slice?: string): Recorder<EndpointChange> => {
+  const record = (c: KcpClient, ref: string, slice?: string): Recorder<EndpointChange> => {
     const r = new Recorder(c.watchEndpoints(ref, slice === undefined ? {} : { slice }));
     recorders.push(r);
     return r;

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KcpEndpointsClient } from '../../src/client.js';
+import type { KcpClient } from '../../src/client-types.js';
 import type { ClientStatus } from '../../src/client-types.js';
 import type { EndpointChange } from '../../src/endpoints/types.js';
 import { startKcpSimulator, type FaultSpec, type KcpSimulator } from '../../src/testing/index.js';
 import { closeAll, Recorder, simClient, TINY } from './helpers.js';
 
 let sim: KcpSimulator | undefined;
-let client: KcpEndpointsClient | undefined;
+let client: KcpClient | undefined;
 afterEach(async () => {
   await closeAll(client, sim);
   [client, sim] = [undefined, undefined];

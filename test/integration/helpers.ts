@@ -1,5 +1,6 @@
 import { firstValueFrom, filter, type Observable, type Subscription } from 'rxjs';
-import { createClient, type KcpEndpointsClient } from '../../src/client.js';
+import { createClient } from '../../src/client.js';
+import type { KcpClient } from '../../src/client-types.js';
 import type { ClientOptions } from '../../src/client-types.js';
 import type { EndpointChange } from '../../src/endpoints/types.js';
 import { silentLogger } from '../../src/logger.js';
@@ -17,7 +18,7 @@ export const TINY: WatchTuning = {
 };
 
 /** A client for the simulator's root workspace with tiny timings and a silent logger. */
-export function simClient(sim: KcpSimulator, extra: ClientOptions = {}): KcpEndpointsClient {
+export function simClient(sim: KcpSimulator, extra: ClientOptions = {}): KcpClient {
   return createClient({
     server: `${sim.url}/clusters/root`,
     token: sim.token,

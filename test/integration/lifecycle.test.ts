@@ -4,10 +4,10 @@ import { silentLogger } from '../../src/logger.js';
 import { startKcpSimulator, type KcpSimulator } from '../../src/testing/index.js';
 import { activeTimers, closeAll, Recorder, simClient, until } from './helpers.js';
 import type { EndpointChange } from '../../src/endpoints/types.js';
-import type { KcpEndpointsClient } from '../../src/client.js';
+import type { KcpClient } from '../../src/client-types.js';
 
 let sim: KcpSimulator | undefined;
-let client: KcpEndpointsClient | undefined;
+let client: KcpClient | undefined;
 afterEach(async () => {
   await closeAll(client, sim);
   [client, sim] = [undefined, undefined];

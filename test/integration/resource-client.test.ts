@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { firstValueFrom, takeWhile, toArray } from 'rxjs';
-import type { KcpEndpointsClient } from '../../src/client.js';
+import type { KcpClient } from '../../src/client-types.js';
 import { isApiStatusError } from '../../src/errors.js';
 import { resolveLogger, silentLogger } from '../../src/logger.js';
 import { startKcpSimulator, type KcpSimulator } from '../../src/testing/index.js';
 import { closeAll, simClient, until } from './helpers.js';
 
 let sim: KcpSimulator | undefined;
-let client: KcpEndpointsClient | undefined;
+let client: KcpClient | undefined;
 afterEach(async () => {
   await closeAll(client, sim);
   [client, sim] = [undefined, undefined];

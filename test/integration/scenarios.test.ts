@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KcpEndpointsClient } from '../../src/client.js';
+import type { KcpClient } from '../../src/client-types.js';
 import type { ClientStatus } from '../../src/client-types.js';
 import type { EndpointChange } from '../../src/endpoints/types.js';
 import { legacyVirtualWorkspaces } from '../../src/endpoints/legacy.js';
@@ -8,7 +8,7 @@ import { startKcpSimulator, type KcpSimulator, type SimulatorOptions } from '../
 import { closeAll, Recorder, simClient, until } from './helpers.js';
 
 let sim: KcpSimulator | undefined;
-let client: KcpEndpointsClient | undefined;
+let client: KcpClient | undefined;
 afterEach(async () => {
   await closeAll(client, sim);
   [client, sim] = [undefined, undefined];
@@ -17,7 +17,7 @@ afterEach(async () => {
 async function setup(
   options: SimulatorOptions = {},
   token?: string,
-): Promise<{ sim: KcpSimulator; client: KcpEndpointsClient }> {
+): Promise<{ sim: KcpSimulator; client: KcpClient }> {
   sim = await startKcpSimulator(options);
   sim.createWorkspace('root:org:provider');
   sim.createWorkspace('root:org:consumer');

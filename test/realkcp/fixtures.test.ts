@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type KcpEndpointsClient } from '../../src/client.js';
+import { createClient } from '../../src/client.js';
+import type { KcpClient } from '../../src/client-types.js';
 import { readSliceEndpoints } from '../../src/kcp/apiexportendpointslice.js';
 import { silentLogger } from '../../src/logger.js';
 
@@ -86,7 +87,7 @@ function fixtureServer(): Server {
 }
 
 let server: Server;
-let client: KcpEndpointsClient;
+let client: KcpClient;
 beforeAll(async () => {
   server = fixtureServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

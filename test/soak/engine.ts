@@ -1,4 +1,5 @@
-import { createClient, type KcpEndpointsClient } from '../../src/client.js';
+import { createClient } from '../../src/client.js';
+import type { KcpClient } from '../../src/client-types.js';
 import type { ResolveOptions } from '../../src/endpoints/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { startKcpSimulator, type KcpSimulator } from '../../src/testing/index.js';
@@ -62,7 +63,7 @@ export function reproduction(seed: number, durationMs: number): string {
 
 interface Family {
   name: string;
-  client: KcpEndpointsClient;
+  client: KcpClient;
   listedAt: Map<string, number>;
 }
 

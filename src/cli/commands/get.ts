@@ -1,4 +1,4 @@
-import type { KcpEndpointsClient } from '../../client.js';
+import type { KcpClient } from '../../client-types.js';
 import { escapeControl } from '../../text.js';
 import type { EndpointResolution, ResolveOptions } from '../../endpoints/types.js';
 import type { CliArgs } from '../args.js';
@@ -37,7 +37,7 @@ export async function printResolution(r: EndpointResolution, args: CliArgs, io: 
 export async function withClient<T>(
   args: CliArgs,
   io: CliIo,
-  fn: (client: KcpEndpointsClient) => Promise<T>,
+  fn: (client: KcpClient) => Promise<T>,
 ): Promise<T> {
   const client = connect(args, io);
   try {

@@ -1,6 +1,6 @@
 import type { Subscription } from 'rxjs';
 import { escapeControl } from '../../text.js';
-import type { KcpEndpointsClient } from '../../client.js';
+import type { KcpClient } from '../../client-types.js';
 import type { ClientStatus } from '../../client-types.js';
 import type { EndpointChange } from '../../endpoints/types.js';
 import type { CliArgs } from '../args.js';
@@ -30,7 +30,7 @@ export function describeStatus(s: ClientStatus, verbosity: number): string | und
 }
 
 /** Prints connection status lines on stderr by verbosity; returns the subscription. */
-export function followStatus(client: KcpEndpointsClient, args: CliArgs, io: CliIo): Subscription {
+export function followStatus(client: KcpClient, args: CliArgs, io: CliIo): Subscription {
   return client.status$.subscribe((s) => {
     const line = describeStatus(s, args.verbosity);
     if (line !== undefined) writeLine(io.stderr, line);

@@ -1,4 +1,5 @@
-import { clientTransport, type KcpEndpointsClient } from '../../client.js';
+import { clientTransport } from '../../client.js';
+import type { KcpClient } from '../../client-types.js';
 import { exportFacts, sliceFacts } from '../../endpoints/facts.js';
 import { resolveRules, type ExportFacts, type Observation, type SliceFacts } from '../../endpoints/rules.js';
 import type { ResolveOptions } from '../../endpoints/types.js';
@@ -94,7 +95,7 @@ function exportedResources(exp: APIExportV1alpha2): ExportedResource[] {
 
 /** Reads the export as v1alpha2 (for `spec.resources`, virtual storage included) where served, else v1alpha1. */
 async function readExport(
-  client: KcpEndpointsClient,
+  client: KcpClient,
   transport: Transport | undefined,
   ref: ObjectRef,
   signal: AbortSignal | undefined,
@@ -157,7 +158,7 @@ async function readExport(
 }
 
 async function readSlice(
-  client: KcpEndpointsClient,
+  client: KcpClient,
   ref: ObjectRef,
   signal: AbortSignal | undefined,
 ): Promise<Read<SliceFacts, SliceFinding>> {
@@ -189,7 +190,7 @@ async function readSlice(
   };
 }
 
-async function gatherSchema(client: KcpEndpointsClient, path: string, name: string): Promise<SchemaFinding> {
+async function gatherSchema(client: KcpClient, path: string, name: string): Promise<SchemaFinding> {
   try {
     const s = await client.workspace(path).apiResourceSchemas.get(name);
     return {
@@ -206,7 +207,7 @@ async function gatherSchema(client: KcpEndpointsClient, path: string, name: stri
 }
 
 async function gatherConsumer(
-  client: KcpEndpointsClient,
+  client: KcpClient,
   workspace: string,
   exp: ExportFinding,
 ): Promise<ConsumerFinding> {
@@ -307,7 +308,7 @@ async function gatherAccess(transport: Transport | undefined, exp: ExportFinding
  * throw.
  */
 export async function gatherReport(
-  client: KcpEndpointsClient,
+  client: KcpClient,
   refs: { export: ObjectRef; slice: ObjectRef },
   consumers: readonly string[],
   options: ResolveOptions,
