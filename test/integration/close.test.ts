@@ -27,7 +27,11 @@ async function silentServer(): Promise<{ url: string; open: () => number; close:
     open: () => sockets.size,
     close: async () => {
       for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }
