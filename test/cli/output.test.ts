@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { describeStatus } from '../../src/cli/commands/watch.js';
+import { describeStatus } from '../../src/cli/session.js';
 import { conditionMet, describeCondition } from '../../src/cli/commands/wait.js';
 import { formatChangeLine, formatResolutionText, table } from '../../src/cli/format.js';
 import { styleFor } from '../../src/cli/io.js';
