@@ -14,7 +14,7 @@ export type {
   SimObject,
   SimulatorOptions,
 } from './types.js';
-export type { GrantOptions } from './auth.js';
+export type { GrantOptions } from './harness/auth.js';
 export type { SimulatorClock } from './clock.js';
 export type { SimulatorDelays, SimulatorGates } from './controllers/context.js';
 export type {
@@ -26,8 +26,8 @@ export type {
   FaultVerb,
   RandomFaultOptions,
   SimulatorFaults,
-} from './faults.js';
-export type { KubeconfigDocument, KubeconfigOptions, SimulatorKubeconfig } from './kubeconfig.js';
-export type { KcpProfile, SimResource } from './resources.js';
-export type { WorkspaceInfo } from './topology.js';
-export type { Json, JsonObject } from './json.js';
+} from './harness/faults.js';
+export type { KubeconfigDocument, KubeconfigOptions, SimulatorKubeconfig } from './harness/kubeconfig.js';
+export type { KcpProfile, SimResource } from './model/resources.js';
+export type { WorkspaceInfo } from './model/topology.js';
+export type { Json, JsonObject } from './model/json.js';

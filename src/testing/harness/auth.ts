@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { registerSecret } from '../redact.js';
-import { SimHttpError } from './status.js';
+import { registerSecret } from '../../redact.js';
+import { SimHttpError } from '../model/api-errors.js';
 
 /** What a grant allows in one workspace. Omitted lists mean "all". */
 export interface GrantOptions {
