@@ -1,4 +1,5 @@
 import { Subject, type Observable } from 'rxjs';
+// eslint-disable-next-line no-restricted-imports -- fixed by the watch-stack rewrite
 import type { ClientStatus } from '../client-types.js';
 import type { Transport } from '../http/types.js';
 import type { ResourceDescriptor } from '../kcp/resource.js';

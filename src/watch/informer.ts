@@ -1,4 +1,5 @@
 import { Observable, Subject, type Subscriber, distinctUntilChanged, filter, map } from 'rxjs';
+// eslint-disable-next-line no-restricted-imports -- fixed by the watch-stack rewrite
 import type { ClientStatus } from '../client-types.js';
 import type { KcpError } from '../errors.js';
 import type { Transport } from '../http/types.js';

@@ -1,3 +1,4 @@
+// eslint-disable-next-line no-restricted-imports -- fixed by the watch-stack rewrite
 import type { ClientStatus } from '../client-types.js';
 import type { KcpError } from '../errors.js';
 import type { Logger } from '../logger.js';
