@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../src/testing/clock.js';
 import { deepEqual, mergePatch } from '../../src/testing/model/json.js';
-import { deterministicUid, logicalClusterName, mulberry32 } from '../../src/testing/model/names.js';
+import { mulberry32 } from '../../src/testing/harness/random.js';
+import { deterministicUid, logicalClusterName } from '../../src/testing/model/names.js';
 import { convert, resourceDef } from '../../src/testing/model/resources.js';
 import {
   formatSelector,
