@@ -5,7 +5,7 @@ import type { EndpointResolution } from '../../endpoints/types.js';
 import { formatDuration } from '../duration.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeLine, type CliIo } from '../io.js';
-import { reportError } from '../report.js';
+import { reportError } from '../report-error.js';
 import { Spinner } from '../spinner.js';
 import { followStatus, printResolution, resolveOptions, withClient } from '../session.js';
 

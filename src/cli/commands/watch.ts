@@ -3,7 +3,7 @@ import type { CliArgs } from '../args.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatChangeLine, orderedChange } from '../format.js';
 import { styleFor, writeLine, type CliIo } from '../io.js';
-import { reportError } from '../report.js';
+import { reportError } from '../report-error.js';
 import { followStatus, resolveOptions, withClient } from '../session.js';
 
 /** `watch <ref>`: prints changes until SIGINT/SIGTERM (exit 0). */
