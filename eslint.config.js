@@ -5,7 +5,8 @@ import tseslint from 'typescript-eslint';
 // Layers of src/, lowest first: kcp → config → http → watch → endpoints → client → cli. A layer imports only
 // from the layers to its left and from the leaf modules at the root of src/ (errors, logger, redact, text,
 // timers), which import only each other. The client layer is the root files client.ts, client-types.ts and
-// resource-client.ts; index.ts is the package entry; cli may also import the simulator (`demo`).
+// resource-client.ts; the package entries (index.ts, and advanced.ts when it exists) import the layers and are
+// imported by none; cli may also import the simulator (`demo`).
 // src/testing is the simulator, an independent oracle of kcp (see its index.ts): from the SDK it imports only
 // the wire constants and reference syntax of kcp/meta.ts and kcp/paths.ts, and InvalidArgumentError.
 // Imports are relative, so each folder's rule is generated for every depth of the importing file below src/.
@@ -14,6 +15,7 @@ import tseslint from 'typescript-eslint';
 const LAYERS = ['kcp', 'config', 'http', 'watch', 'endpoints', 'client', 'cli'];
 const LEAVES = ['errors', 'logger', 'redact', 'text', 'timers'];
 const CLIENT_FILES = ['client', 'client-types', 'resource-client'];
+const ENTRIES = ['index', 'advanced'];
 const TESTING_ALLOWED = ['kcp/meta', 'kcp/paths', 'errors'];
 const DEPTHS = [1, 2, 3];
 
@@ -32,10 +34,10 @@ const restrict = (files, regex, message) => ({
   rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message }] }] },
 });
 
-/** What `layer` must not import: the layers to its right, the entry and (but for cli) the simulator. */
+/** What `layer` must not import: the layers to its right, the entries and (but for cli) the simulator. */
 function forbiddenFor(layer) {
   const right = LAYERS.slice(LAYERS.indexOf(layer) + 1).flatMap((l) => (l === 'client' ? CLIENT_FILES : [l]));
-  return [...right, 'index', ...(layer === 'cli' ? [] : ['testing'])];
+  return [...right, ...ENTRIES, ...(layer === 'cli' ? [] : ['testing'])];
 }
 
 function layerBlocks() {
@@ -53,13 +55,13 @@ function layerBlocks() {
   blocks.push(
     restrict(
       LEAVES.map((f) => `src/${f}.ts`),
-      srcModule(0, [...LAYERS.filter((l) => l !== 'client'), ...CLIENT_FILES, 'index', 'testing']),
+      srcModule(0, [...LAYERS.filter((l) => l !== 'client'), ...CLIENT_FILES, ...ENTRIES, 'testing']),
       `The leaf modules (${LEAVES.join(', ')}) are used by every layer and import only each other.`,
     ),
     restrict(
-      ['src/index.ts'],
+      ENTRIES.map((f) => `src/${f}.ts`),
       srcModule(0, ['cli', 'testing']),
-      'The SDK entry does not import the CLI or the simulator.',
+      'The SDK entries do not import the CLI or the simulator.',
     ),
   );
   const allowed = TESTING_ALLOWED.map((m) => `${m.replace('/', '\\/')}\\.js$`).join('|');
