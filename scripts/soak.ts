@@ -6,8 +6,8 @@
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { reproduction, runSeed, type SeedResult } from '../test/soak/engine.js';
-import { runMemorySoak } from '../test/soak/memory.js';
+import { reproduction, runSeed, type SeedResult } from './soak/engine.js';
+import { runMemorySoak } from './soak/memory.js';
 
 const { values } = parseArgs({
   options: {

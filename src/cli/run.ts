@@ -1,7 +1,7 @@
 import { parseCli, UsageError, type CliArgs } from './args.js';
 import { ExitCode } from './exit-codes.js';
 import { writeLine, type CliIo } from './io.js';
-import { reportError } from './report.js';
+import { reportError } from './report-error.js';
 
 /** A command implementation: runs with parsed arguments and returns the exit code. */
 export type CommandRunner = (args: CliArgs, io: CliIo) => Promise<number>;

@@ -1,6 +1,5 @@
-import type { KcpClient } from '../client-types.js';
 import type { ExportRef } from '../kcp/paths.js';
-import type { ResolveOptions } from './types.js';
+import type { EndpointResolution, ResolveOptions } from './types.js';
 
 /**
  * Drop-in replacement for code that read `APIExport.status.virtualWorkspaces`: resolves to the same
@@ -15,7 +14,8 @@ import type { ResolveOptions } from './types.js';
  * ```
  */
 export async function legacyVirtualWorkspaces(
-  client: Pick<KcpClient, 'resolveEndpoints'>,
+  // `Pick<KcpClient, 'resolveEndpoints'>`, spelt out: the endpoints layer does not import the client layer.
+  client: { resolveEndpoints(ref: ExportRef, options?: ResolveOptions): Promise<EndpointResolution> },
   ref: ExportRef,
   options?: ResolveOptions,
 ): Promise<Array<{ url: string }>> {

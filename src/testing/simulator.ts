@@ -1,19 +1,19 @@
 import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { Auth } from './auth.js';
+import { Auth } from './harness/auth.js';
 import { realClock, Scheduler } from './clock.js';
 import { ExportIndex, type ControllerContext, type SimulatorDelays } from './controllers/context.js';
 import { Controllers } from './controllers/index.js';
-import { FaultInjector } from './faults.js';
-import { createHelpers } from './helpers.js';
+import { FaultInjector } from './harness/faults.js';
+import { createHelpers } from './harness/helpers.js';
 import { createRouter } from './http/router.js';
 import { WatchHub } from './http/watch.js';
-import { buildKubeconfig } from './kubeconfig.js';
-import { Objects } from './objects.js';
-import { Store } from './store.js';
-import { generateTls, type SimulatorTls } from './tls.js';
-import { Topology } from './topology.js';
+import { buildKubeconfig } from './harness/kubeconfig.js';
+import { Objects } from './model/objects.js';
+import { Store } from './model/store.js';
+import { generateTls, type SimulatorTls } from './harness/tls.js';
+import { Topology } from './model/topology.js';
 import type { KcpSimulator, SimulatorOptions } from './types.js';
 
 /** Delays used by `delays: 'instant'` (the default): every controller reacts at once. */

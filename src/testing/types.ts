@@ -1,12 +1,12 @@
 import type { ExportRef } from '../kcp/paths.js';
-import type { GrantOptions } from './auth.js';
+import type { GrantOptions } from './harness/auth.js';
 import type { SimulatorClock } from './clock.js';
 import type { SimulatorDelays, SimulatorGates } from './controllers/context.js';
-import type { SimulatorFaults } from './faults.js';
-import type { JsonObject } from './json.js';
-import type { KubeconfigOptions, SimulatorKubeconfig } from './kubeconfig.js';
-import type { KcpProfile, SimResource } from './resources.js';
-import type { WorkspaceInfo } from './topology.js';
+import type { SimulatorFaults } from './harness/faults.js';
+import type { JsonObject } from './model/json.js';
+import type { KubeconfigOptions, SimulatorKubeconfig } from './harness/kubeconfig.js';
+import type { KcpProfile, SimResource } from './model/resources.js';
+import type { WorkspaceInfo } from './model/topology.js';
 
 /** A Kubernetes object as the simulator stores and serves it (plain JSON). */
 export type SimObject = JsonObject;

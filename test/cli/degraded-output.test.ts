@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCli } from '../../src/cli/args.js';
-import { printResolution } from '../../src/cli/commands/get.js';
+import { printResolution } from '../../src/cli/session.js';
 import { formatChangeLine } from '../../src/cli/format.js';
 import { styleFor, type CliIo } from '../../src/cli/io.js';
 import type { EndpointResolution } from '../../src/endpoints/types.js';

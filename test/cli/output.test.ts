@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { describeStatus } from '../../src/cli/commands/watch.js';
+import { describeStatus } from '../../src/cli/session.js';
 import { conditionMet, describeCondition } from '../../src/cli/commands/wait.js';
 import { formatChangeLine, formatResolutionText, table } from '../../src/cli/format.js';
 import { styleFor } from '../../src/cli/io.js';
-import { reportError } from '../../src/cli/report.js';
+import { reportError } from '../../src/cli/report-error.js';
 import { Spinner } from '../../src/cli/spinner.js';
 import { packageVersion } from '../../src/cli/version.js';
 import { AbortError, NetworkError } from '../../src/errors.js';

@@ -12,7 +12,7 @@ import { isApiStatusError, isNetworkError, type KcpError } from '../../src/error
 import { createTransport, type HttpTransport } from '../../src/http/transport.js';
 import { silentLogger } from '../../src/logger.js';
 import { startKcpSimulator, type KcpSimulator } from '../../src/testing/index.js';
-import { generateTls } from '../../src/testing/tls.js';
+import { generateTls } from '../../src/testing/harness/tls.js';
 
 const PLUGIN = resolve(import.meta.dirname, '../fixtures/exec/plugin.mjs');
 const b64 = (s: string): string => Buffer.from(s).toString('base64');

@@ -1,11 +1,11 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { EndpointChange } from '../../src/endpoints/types.js';
-import { reproduction, runSeed } from './engine.js';
-import { streamInvariants, type Watched } from './invariants.js';
-import { Subscriber } from './observe.js';
-import { rng } from './rng.js';
-import { planSchedule } from './world.js';
+import { reproduction, runSeed } from '../../scripts/soak/engine.js';
+import { streamInvariants, type Watched } from '../../scripts/soak/invariants.js';
+import { Subscriber } from '../../scripts/soak/observe.js';
+import { rng } from '../../scripts/soak/rng.js';
+import { planSchedule } from '../../scripts/soak/world.js';
 
 const SEEDS = Array.from({ length: 25 }, (_, i) => i + 1);
 const DURATION_MS = 600;

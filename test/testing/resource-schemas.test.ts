@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
 import type { KcpProfile } from '../../src/testing/index.js';
-import { resourceSchemaFor } from '../../src/testing/schemas.js';
+import { resourceSchemaFor } from '../../src/testing/model/schemas.js';
 import { api, coll, startSim, WatchReader } from './helpers.js';
 
 const P = 'root:org:provider';

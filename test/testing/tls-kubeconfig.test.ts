@@ -3,7 +3,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateTls } from '../../src/testing/tls.js';
+import { generateTls } from '../../src/testing/harness/tls.js';
 import { startSim } from './helpers.js';
 
 function get(url: string, ca: string | undefined, token: string): Promise<number> {

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../src/testing/clock.js';
-import { deepEqual, mergePatch } from '../../src/testing/json.js';
-import { deterministicUid, logicalClusterName, mulberry32 } from '../../src/testing/names.js';
-import { convert, resourceDef } from '../../src/testing/resources.js';
+import { deepEqual, mergePatch } from '../../src/testing/model/json.js';
+import { mulberry32 } from '../../src/testing/harness/random.js';
+import { deterministicUid, logicalClusterName } from '../../src/testing/model/names.js';
+import { convert, resourceDef } from '../../src/testing/model/resources.js';
 import {
   formatSelector,
   matches,
   parseLabelSelector,
   parseSelectorString,
-} from '../../src/testing/selectors.js';
-import { Store } from '../../src/testing/store.js';
-import { Topology } from '../../src/testing/topology.js';
+} from '../../src/testing/model/selectors.js';
+import { Store } from '../../src/testing/model/store.js';
+import { Topology } from '../../src/testing/model/topology.js';
 import { FakeClock, startSim } from './helpers.js';
 
 describe('label selectors', () => {

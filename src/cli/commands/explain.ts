@@ -7,7 +7,7 @@ import type { ExplainReport } from '../explain/types.js';
 import { formatJson, orderedResolution } from '../format.js';
 import { styleFor, type CliIo } from '../io.js';
 import { parseExportRef } from '../../kcp/paths.js';
-import { resolveOptions, withClient } from './get.js';
+import { resolveOptions, withClient } from '../session.js';
 
 /** `explain <ref>`: walks the chain, prints findings and next steps; exits like `get`. */
 export async function runExplain(args: CliArgs, io: CliIo): Promise<number> {

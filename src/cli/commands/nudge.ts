@@ -3,7 +3,7 @@ import { ExitCode } from '../exit-codes.js';
 import { formatJson } from '../format.js';
 import { writeLine, type CliIo } from '../io.js';
 import { formatRef } from '../../kcp/paths.js';
-import { withClient } from './get.js';
+import { withClient } from '../session.js';
 
 /** `nudge <ref> [--slice <slice>]`: annotates the slice so kcp reconciles it again. */
 export async function runNudge(args: CliArgs, io: CliIo): Promise<number> {

@@ -5,10 +5,9 @@ import type { EndpointResolution } from '../../endpoints/types.js';
 import { formatDuration } from '../duration.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeLine, type CliIo } from '../io.js';
-import { reportError } from '../report.js';
+import { reportError } from '../report-error.js';
 import { Spinner } from '../spinner.js';
-import { printResolution, resolveOptions, withClient } from './get.js';
-import { followStatus } from './watch.js';
+import { followStatus, printResolution, resolveOptions, withClient } from '../session.js';
 
 /** True when `r` meets the condition. */
 export function conditionMet(r: EndpointResolution, cond: WaitCondition): boolean {

@@ -1,9 +1,9 @@
 import { timestamp } from '../clock.js';
-import { setConditions, type ConditionInput } from '../conditions.js';
-import { arrAt, child, isObject, meta, objAt, strAt, type Json } from '../json.js';
-import { deterministicUid } from '../names.js';
-import { BINDING_FINALIZER } from '../objects.js';
-import { resourceDef } from '../resources.js';
+import { setConditions, type ConditionInput } from '../model/conditions.js';
+import { arrAt, child, isObject, meta, objAt, strAt, type Json } from '../model/json.js';
+import { deterministicUid } from '../model/names.js';
+import { BINDING_FINALIZER } from '../model/objects.js';
+import { resourceDef } from '../model/resources.js';
 import { refOf, resolveRef, type ControllerContext } from './context.js';
 
 const BINDINGS = resourceDef('apibindings');

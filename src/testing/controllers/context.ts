@@ -1,9 +1,9 @@
 import type { Scheduler, SimulatorClock } from '../clock.js';
-import { objAt, strAt, type JsonObject } from '../json.js';
-import type { Objects } from '../objects.js';
-import type { KcpProfile } from '../resources.js';
-import type { Store } from '../store.js';
-import type { Topology } from '../topology.js';
+import { objAt, strAt, type JsonObject } from '../model/json.js';
+import type { Objects } from '../model/objects.js';
+import type { KcpProfile } from '../model/resources.js';
+import type { Store } from '../model/store.js';
+import type { Topology } from '../model/topology.js';
 
 /** Reaction delays of the simulated controllers, in milliseconds. */
 export interface SimulatorDelays {

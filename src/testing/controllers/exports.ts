@@ -1,9 +1,9 @@
 import { PATH_ANNOTATION } from '../../kcp/meta.js';
 import { timestamp } from '../clock.js';
-import { deleteConditions, setConditions } from '../conditions.js';
-import { arrAt, child, isObject, meta, objAt, strAt, type JsonObject } from '../json.js';
-import { sha256 } from '../names.js';
-import { isV028OrLater, resourceDef } from '../resources.js';
+import { deleteConditions, setConditions } from '../model/conditions.js';
+import { arrAt, child, isObject, meta, objAt, strAt, type JsonObject } from '../model/json.js';
+import { sha256 } from '../model/names.js';
+import { isV028OrLater, resourceDef } from '../model/resources.js';
 import type { ControllerContext } from './context.js';
 import { exportUrl, shardList } from './slices.js';
 

@@ -1,9 +1,9 @@
 import { CLUSTER_ANNOTATION } from '../../kcp/meta.js';
-import { arrAt, meta, nameOf, objAt, strAt, type JsonObject } from '../json.js';
-import { BINDING_FINALIZER } from '../objects.js';
-import { isV028OrLater } from '../resources.js';
-import type { StoreEvent } from '../store.js';
-import type { WorkspaceInfo } from '../topology.js';
+import { arrAt, meta, nameOf, objAt, strAt, type JsonObject } from '../model/json.js';
+import { BINDING_FINALIZER } from '../model/objects.js';
+import { isV028OrLater } from '../model/resources.js';
+import type { StoreEvent } from '../model/store.js';
+import type { WorkspaceInfo } from '../model/topology.js';
 import { finalizeBinding, reconcileBinding } from './bindings.js';
 import { exportKey, objectKey, refOf, resolveRef, splitKey, type ControllerContext } from './context.js';
 import { collectOwnedSlices, legacyEnabled, ownedBy, reconcileExport } from './exports.js';

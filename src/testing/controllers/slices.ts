@@ -1,8 +1,18 @@
 import { timestamp } from '../clock.js';
-import { allTrue, setConditions } from '../conditions.js';
-import { arrAt, child, drop, isObject, objAt, recordAt, strAt, type Json, type JsonObject } from '../json.js';
-import { resourceDef } from '../resources.js';
-import { formatSelector, matches, parseLabelSelector, type Selector } from '../selectors.js';
+import { allTrue, setConditions } from '../model/conditions.js';
+import {
+  arrAt,
+  child,
+  drop,
+  isObject,
+  objAt,
+  recordAt,
+  strAt,
+  type Json,
+  type JsonObject,
+} from '../model/json.js';
+import { resourceDef } from '../model/resources.js';
+import { formatSelector, matches, parseLabelSelector, type Selector } from '../model/selectors.js';
 import { exportKey, refOf, resolveRef, type ControllerContext } from './context.js';
 
 const SLICES = resourceDef('apiexportendpointslices');

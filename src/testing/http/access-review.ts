@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Auth } from '../auth.js';
-import { objAt, strAt } from '../json.js';
-import { SimHttpError } from '../status.js';
-import type { Topology } from '../topology.js';
+import type { Auth } from '../harness/auth.js';
+import { objAt, strAt } from '../model/json.js';
+import { SimHttpError } from '../model/api-errors.js';
+import type { Topology } from '../model/topology.js';
 import { readJsonBody } from './body.js';
 import { sendJson } from './respond.js';
 

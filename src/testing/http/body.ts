@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { isObject, type JsonObject } from '../json.js';
-import { SimHttpError } from '../status.js';
+import { isObject, type JsonObject } from '../model/json.js';
+import { SimHttpError } from '../model/api-errors.js';
 
 const LIMIT = 3 * 1024 * 1024;
 

@@ -1,5 +1,5 @@
-import type { JsonObject } from '../json.js';
-import { groups, RESOURCES, type KcpProfile, type ResourceDef } from '../resources.js';
+import type { JsonObject } from '../model/json.js';
+import { groups, RESOURCES, type KcpProfile, type ResourceDef } from '../model/resources.js';
 
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 const STATUS_VERBS = ['get', 'patch', 'update'];

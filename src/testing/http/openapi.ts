@@ -1,5 +1,5 @@
-import type { JsonObject } from '../json.js';
-import { groups, type KcpProfile } from '../resources.js';
+import type { JsonObject } from '../model/json.js';
+import { groups, type KcpProfile } from '../model/resources.js';
 import { servedAt } from './discovery.js';
 
 /** `/openapi/v3`: one entry per served group/version. */

@@ -1,6 +1,6 @@
-import { objAt, recordAt, strAt, type JsonObject } from '../json.js';
-import { matches, parseSelectorString, type Selector } from '../selectors.js';
-import { SimHttpError } from '../status.js';
+import { objAt, recordAt, strAt, type JsonObject } from '../model/json.js';
+import { matches, parseSelectorString, type Selector } from '../model/selectors.js';
+import { SimHttpError } from '../model/api-errors.js';
 
 /** The list/watch filters of a request. */
 export interface Filters {

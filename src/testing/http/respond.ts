@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { JsonObject } from '../json.js';
-import { SimHttpError, statusBody } from '../status.js';
+import type { JsonObject } from '../model/json.js';
+import { SimHttpError, statusBody } from '../model/api-errors.js';
 
 /** Writes a JSON response (no-op when the response already started or the socket is gone). */
 export function sendJson(

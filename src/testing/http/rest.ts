@@ -1,10 +1,10 @@
-import { clone, isObject, mergePatch, objAt, strAt, type JsonObject } from '../json.js';
-import type { Objects } from '../objects.js';
-import { convert, type ResourceDef } from '../resources.js';
-import { invalid, notFound, SimHttpError } from '../status.js';
-import type { Store } from '../store.js';
-import type { Topology, WorkspaceInfo } from '../topology.js';
-import { validateObject, validateStatus } from '../validation.js';
+import { clone, isObject, mergePatch, objAt, strAt, type JsonObject } from '../model/json.js';
+import type { Objects } from '../model/objects.js';
+import { convert, type ResourceDef } from '../model/resources.js';
+import { invalid, notFound, SimHttpError } from '../model/api-errors.js';
+import type { Store } from '../model/store.js';
+import type { Topology, WorkspaceInfo } from '../model/topology.js';
+import { validateObject, validateStatus } from '../model/validation.js';
 import { decodeContinue, encodeContinue, intParam, parseFilters, passes } from './query.js';
 
 /** What a REST handler needs about the request. */

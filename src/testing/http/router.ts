@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Auth } from '../auth.js';
-import { forbidden, unauthorized } from '../auth.js';
+import type { Auth } from '../harness/auth.js';
+import { forbidden, unauthorized } from '../harness/auth.js';
 import type { Scheduler, SimulatorClock } from '../clock.js';
-import type { ChosenFault, FaultInjector } from '../faults.js';
-import type { JsonObject } from '../json.js';
-import { findResource, type KcpProfile } from '../resources.js';
-import { SimHttpError } from '../status.js';
+import type { ChosenFault, FaultInjector } from '../harness/faults.js';
+import type { JsonObject } from '../model/json.js';
+import { findResource, type KcpProfile } from '../model/resources.js';
+import { SimHttpError } from '../model/api-errors.js';
 import { answerAccessReview, isAccessReviewPath } from './access-review.js';
 import { readJsonBody } from './body.js';
 import { matchVirtualWorkspace, visibleInVirtualWorkspace } from './vw.js';

@@ -1,8 +1,8 @@
 import { CLUSTER_ANNOTATION } from '../../kcp/meta.js';
 import { refOf, resolveRef } from '../controllers/context.js';
-import { objAt, strAt, type JsonObject } from '../json.js';
-import type { Store } from '../store.js';
-import type { Topology } from '../topology.js';
+import { objAt, strAt, type JsonObject } from '../model/json.js';
+import type { Store } from '../model/store.js';
+import type { Topology } from '../model/topology.js';
 
 /** A request addressed to an APIExport virtual workspace served by the simulator. */
 export interface VirtualWorkspaceTarget {

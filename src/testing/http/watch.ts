@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { SimulatorClock } from '../clock.js';
-import type { ChosenFault } from '../faults.js';
-import type { JsonObject } from '../json.js';
-import { convert, type ResourceDef } from '../resources.js';
-import { expired, SimHttpError } from '../status.js';
-import type { Store, StoreEvent } from '../store.js';
+import type { ChosenFault } from '../harness/faults.js';
+import type { JsonObject } from '../model/json.js';
+import { convert, type ResourceDef } from '../model/resources.js';
+import { expired, SimHttpError } from '../model/api-errors.js';
+import type { Store, StoreEvent } from '../model/store.js';
 import { passes, type Filters } from './query.js';
 
 /** Parameters of one watch request. */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { deepEqual, type JsonObject } from './json.js';
 import { resourceDef } from './resources.js';
 import type { Store } from './store.js';

@@ -1,4 +1,4 @@
-import { statusReasonForCode } from '../kcp/meta.js';
+import { statusReasonForCode } from '../../kcp/meta.js';
 import type { JsonObject } from './json.js';
 
 /** One field error, as in `Status.details.causes`. */

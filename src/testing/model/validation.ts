@@ -1,7 +1,7 @@
-import { isValidObjectName, isValidWorkspacePath } from '../kcp/paths.js';
+import { isValidObjectName, isValidWorkspacePath } from '../../kcp/paths.js';
 import { arrAt, isObject, objAt, type Json, type JsonObject } from './json.js';
 import type { ResourceDef } from './resources.js';
-import type { FieldCause } from './status.js';
+import type { FieldCause } from './api-errors.js';
 
 const required = (field: string): FieldCause => ({
   field,

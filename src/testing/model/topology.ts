@@ -1,4 +1,4 @@
-import { isValidWorkspacePath } from '../kcp/paths.js';
+import { isValidWorkspacePath } from '../../kcp/paths.js';
 import { logicalClusterName } from './names.js';
 
 /** A workspace known to the simulator. */

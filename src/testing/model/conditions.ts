@@ -1,3 +1,9 @@
+/**
+ * Conditions as kcp's controllers set them (`conditions.Set` semantics and order). Deliberately not
+ * `src/kcp/conditions.ts`, the SDK's reader: the simulator is an independent oracle of kcp (see `../index.ts`).
+ *
+ * @module
+ */
 import { arrAt, isObject, type JsonObject } from './json.js';
 
 /** A condition to set (status True/False/Unknown, optional reason, severity and message). */

@@ -1,18 +1,18 @@
-import { InvalidArgumentError } from '../errors.js';
-import { parseExportRef, parseObjectName, parseWorkspacePath } from '../kcp/paths.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { parseExportRef, parseObjectName, parseWorkspacePath } from '../../kcp/paths.js';
 import type { Auth } from './auth.js';
-import type { Scheduler } from './clock.js';
-import { SKIP_ENDPOINTSLICE_ANNOTATION } from './controllers/exports.js';
-import { urlsOf } from './controllers/slices.js';
-import { clone, type JsonObject } from './json.js';
-import type { Objects } from './objects.js';
-import { convert, resourceDef, type SimResource } from './resources.js';
-import { schemasToCreate } from './schemas.js';
-import { SimHttpError } from './status.js';
-import type { Store } from './store.js';
-import type { Topology, WorkspaceInfo } from './topology.js';
-import type { KcpSimulator } from './types.js';
-import { validateObject } from './validation.js';
+import type { Scheduler } from '../clock.js';
+import { SKIP_ENDPOINTSLICE_ANNOTATION } from '../controllers/exports.js';
+import { urlsOf } from '../controllers/slices.js';
+import { clone, type JsonObject } from '../model/json.js';
+import type { Objects } from '../model/objects.js';
+import { convert, resourceDef, type SimResource } from '../model/resources.js';
+import { schemasToCreate } from '../model/schemas.js';
+import { SimHttpError } from '../model/api-errors.js';
+import type { Store } from '../model/store.js';
+import type { Topology, WorkspaceInfo } from '../model/topology.js';
+import type { KcpSimulator } from '../types.js';
+import { validateObject } from '../model/validation.js';
 
 /** Services behind the helper methods. */
 export interface HelperDeps {

@@ -1,5 +1,5 @@
-import { CLUSTER_ANNOTATION, PATH_ANNOTATION } from '../kcp/meta.js';
-import { timestamp, type SimulatorClock } from './clock.js';
+import { CLUSTER_ANNOTATION, PATH_ANNOTATION } from '../../kcp/meta.js';
+import { timestamp, type SimulatorClock } from '../clock.js';
 import {
   arrAt,
   clone,
@@ -15,7 +15,7 @@ import {
 import { fieldsOf, mainFields, manage } from './managed-fields.js';
 import { deterministicUid, sha256 } from './names.js';
 import type { ResourceDef } from './resources.js';
-import { alreadyExists, conflict, invalid, notFound } from './status.js';
+import { alreadyExists, conflict, invalid, notFound } from './api-errors.js';
 import type { Store, WriteOrigin } from './store.js';
 import type { WorkspaceInfo } from './topology.js';
 import { immutableField } from './validation.js';

@@ -1,3 +1,9 @@
+/**
+ * Label selectors as kcp's API server parses and matches them. Deliberately not `src/kcp/labels.ts`: the
+ * simulator is an independent oracle of kcp (see `../index.ts`), so a selector bug in the SDK is not mirrored here.
+ *
+ * @module
+ */
 import { arrAt, isObject, objAt, type JsonObject } from './json.js';
 
 /** One parsed label requirement. */

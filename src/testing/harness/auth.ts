@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { registerSecret } from '../redact.js';
-import { SimHttpError } from './status.js';
+import { SimHttpError } from '../model/api-errors.js';
 
 /** What a grant allows in one workspace. Omitted lists mean "all". */
 export interface GrantOptions {
@@ -25,7 +24,6 @@ export class Auth {
   /** Adds a user with a token (random when omitted) and returns the token. */
   addUser(name: string, options: { token?: string; admin?: boolean } = {}): string {
     const token = options.token ?? `kcp-sim-${randomBytes(16).toString('hex')}`;
-    registerSecret(token);
     this.users.set(token, name);
     if (options.admin === true) this.admins.add(name);
     return token;

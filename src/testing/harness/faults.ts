@@ -1,5 +1,5 @@
-import type { SimulatorClock } from './clock.js';
-import { mulberry32, type Random } from './names.js';
+import type { SimulatorClock } from '../clock.js';
+import { mulberry32, type Random } from './random.js';
 
 /** Kinds of injectable faults. */
 export type FaultKind = 'drop' | 'http' | 'expired-event' | 'stall' | 'malformed-line' | 'split-line';

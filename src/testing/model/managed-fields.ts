@@ -1,4 +1,4 @@
-import { timestamp, type SimulatorClock } from './clock.js';
+import { timestamp, type SimulatorClock } from '../clock.js';
 import { arrAt, isObject, meta, type Json, type JsonObject } from './json.js';
 
 /**

@@ -1,0 +1,153 @@
+/**
+ * What the server commands (`get`, `watch`, `wait`, `explain`, `nudge`) share: creating the SDK client from the
+ * command line and closing it ({@link withClient}), the CLI logger, resolve options, printing a resolution, and
+ * following the client's connection status on stderr. Each module in `commands/` holds only its command.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import type { Subscription } from 'rxjs';
+import type { ClientOptions, ClientStatus } from '../client-types.js';
+import { createClient } from '../client.js';
+import type { KcpClient } from '../client-types.js';
+import { pemProblem } from '../config/material.js';
+import type { EndpointResolution, ResolveOptions } from '../endpoints/types.js';
+import { KubeconfigError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { redactText } from '../redact.js';
+import { escapeControl } from '../text.js';
+import type { CliArgs } from './args.js';
+import { exitCodeForResolution } from './exit-codes.js';
+import { formatResolution } from './format.js';
+import { styleFor, writeLine, type CliIo } from './io.js';
+
+/**
+ * A logger that writes to stderr by `-v` level: errors always, warnings at ≥ 1 (those with `notice: true` in
+ * their context always), info at ≥ 2, debug at ≥ 4.
+ * Context objects are printed only at ≥ 6. Everything passes through redaction. Watch retries are left to the
+ * client's `status$` stream so they are not reported twice.
+ */
+export function cliLogger(io: CliIo, verbosity: number): Logger {
+  const line =
+    (level: string, min: number) =>
+    (message: string, context?: Record<string, unknown>): void => {
+      // `notice` warnings (e.g. credentials withheld) are shown at every verbosity.
+      if (verbosity < min && !(level === 'warning' && context?.['notice'] === true)) return;
+      // retries are reported once, from the client's status$ stream (see `watch`)
+      if (level === 'warning' && /^retrying in \d+ ms/.test(message)) return;
+      const ctx = verbosity >= 6 && context !== undefined ? ` ${JSON.stringify(context)}` : '';
+      writeLine(io.stderr, redactText(`${level}: ${escapeControl(message)}${ctx}`));
+    };
+  return {
+    error: line('error', 0),
+    warn: line('warning', 1),
+    info: line('info', 2),
+    debug: line('debug', 4),
+  };
+}
+
+/** Client options from the command line (kubectl flags override the kubeconfig). */
+export function clientOptions(args: CliArgs, io: CliIo): ClientOptions {
+  let ca: string | undefined;
+  if (args.certificateAuthority !== undefined) {
+    try {
+      ca = readFileSync(args.certificateAuthority, 'utf8');
+    } catch (e) {
+      throw new KubeconfigError(
+        `cannot read --certificate-authority ${args.certificateAuthority}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+        { file: args.certificateAuthority, field: '--certificate-authority' },
+        { cause: e },
+      );
+    }
+    const problem = pemProblem(ca, 'certificate');
+    if (problem !== undefined) {
+      throw new KubeconfigError(`--certificate-authority ${args.certificateAuthority} ${problem}`, {
+        file: args.certificateAuthority,
+        field: '--certificate-authority',
+      });
+    }
+  }
+  return {
+    kubeconfig: args.kubeconfig,
+    context: args.context,
+    server: args.server,
+    token: args.token,
+    ca,
+    insecureSkipTlsVerify: args.insecureSkipTlsVerify ? true : undefined,
+    workspace: args.workspace,
+    requestTimeoutMs: args.requestTimeoutMs,
+    logger: cliLogger(io, args.verbosity),
+  };
+}
+
+/** Creates the SDK client for a server command. */
+export function connect(args: CliArgs, io: CliIo): KcpClient {
+  return createClient(clientOptions(args, io));
+}
+
+/** Resolve options from the command line. */
+export function resolveOptions(args: CliArgs, signal?: AbortSignal): ResolveOptions {
+  return {
+    ...(args.mode === undefined ? {} : { mode: args.mode }),
+    ...(args.slice === undefined ? {} : { slice: args.slice }),
+    ...(signal === undefined ? {} : { signal }),
+  };
+}
+
+/**
+ * Prints a resolution in `args.output` and returns the exit code. With `-o urls` and no URL, stdout stays empty
+ * and the message goes to stderr, as do the warnings. A `Degraded` resolution (URLs listed while a slice
+ * condition is not True) exits 0 with a warning on stderr in every format.
+ */
+export async function printResolution(r: EndpointResolution, args: CliArgs, io: CliIo): Promise<number> {
+  io.stdout.write(await formatResolution(r, args.output, styleFor(io.stdout, io.env)));
+  if (r.phase === 'Degraded' && r.urls.length > 0) {
+    writeLine(io.stderr, `warning: ${r.phase} (${r.reason}): ${r.message}`);
+  }
+  if (args.output === 'urls') {
+    if (r.urls.length === 0) writeLine(io.stderr, `${r.phase} (${r.reason}): ${escapeControl(r.message)}`);
+    for (const w of r.warnings) writeLine(io.stderr, `warning: ${escapeControl(w)}`);
+  }
+  return exitCodeForResolution(r);
+}
+
+/** Runs `fn` with a client and always closes it. */
+export async function withClient<T>(
+  args: CliArgs,
+  io: CliIo,
+  fn: (client: KcpClient) => Promise<T>,
+): Promise<T> {
+  const client = connect(args, io);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** One stderr line for a connection status worth showing (`retrying` and `error` at -v ≥ 1, all at ≥ 2). */
+export function describeStatus(s: ClientStatus, verbosity: number): string | undefined {
+  const where = `${s.resource} in ${s.workspace}`;
+  switch (s.type) {
+    case 'retrying':
+      return verbosity >= 1
+        ? `retrying ${where} in ${s.delayMs} ms (attempt ${s.attempt}): ${escapeControl(s.error.message)}`
+        : undefined;
+    case 'error':
+      return verbosity >= 1 ? `watch error on ${where}: ${escapeControl(s.error.message)}` : undefined;
+    case 'relisting':
+      return verbosity >= 2 ? `relisting ${where} (${s.reason})` : undefined;
+    case 'connected':
+      return verbosity >= 2 ? `watching ${where} from resourceVersion ${s.resourceVersion}` : undefined;
+    default:
+      return verbosity >= 2 ? `connecting to ${where}` : undefined;
+  }
+}
+
+/** Prints connection status lines on stderr by verbosity; returns the subscription. */
+export function followStatus(client: KcpClient, args: CliArgs, io: CliIo): Subscription {
+  return client.status$.subscribe((s) => {
+    const line = describeStatus(s, args.verbosity);
+    if (line !== undefined) writeLine(io.stderr, line);
+  });
+}
