@@ -3,11 +3,12 @@ import { DecodeError, type KcpError, NetworkError, TimeoutError, isApiStatusErro
 import type { ResourceDescriptor } from '../kcp/resource.js';
 import type { Transport, WatchItem } from '../http/types.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { timerDelay } from '../timers.js';
-import { Backoff } from './backoff.js';
-import { type WatchOutcome, classify, isReportableError, toKcpError } from './policy.js';
+import { Backoff } from '../http/backoff.js';
+import { statusToError } from '../http/errors.js';
+import { delay, timerDelay } from '../timers.js';
+import { type WatchOutcome, isReportableError, toKcpError, watchOutcomeOf } from './policy.js';
 import { RepeatLimiter, repeatKey } from './repeat-limiter.js';
-import { type KubeObject, buildStore, diffStores, objectKey, statusToError } from './store.js';
+import { type KubeObject, buildStore, diffStores, objectKey } from './store.js';
 import { type ResolvedWatchTuning, resolveWatchTuning } from './tuning.js';
 import type { ReflectorEvent, ReflectorOptions } from './types.js';
 
@@ -44,9 +45,7 @@ export class Reflector<T extends KubeObject> {
   private started = false;
   private stopped = false;
   private loop: Promise<void> = Promise.resolve();
-  private sleepTimer: ReturnType<typeof setTimeout> | undefined;
   private watchTimer: ReturnType<typeof setTimeout> | undefined;
-  private wake: (() => void) | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -92,12 +91,8 @@ export class Reflector<T extends KubeObject> {
     if (this.stopped) return;
     this.stopped = true;
     this.controller.abort();
-    clearTimeout(this.sleepTimer);
     clearTimeout(this.watchTimer);
-    this.sleepTimer = undefined;
     this.watchTimer = undefined;
-    this.wake?.();
-    this.wake = undefined;
     this.subject.complete();
   }
 
@@ -242,7 +237,7 @@ export class Reflector<T extends KubeObject> {
     let events = 0;
     let undecodable = 0;
     const fail = (e: unknown): WatchOutcome =>
-      classify(
+      watchOutcomeOf(
         deadlineState.timedOut
           ? new TimeoutError(`watch exceeded its ${deadlineMs} ms deadline`, deadlineMs, { cause: e })
           : toKcpError(e),
@@ -270,7 +265,7 @@ export class Reflector<T extends KubeObject> {
         if (item.type === 'DECODE_ERROR') undecodable += 1;
         else events += 1;
         const error = this.apply(item);
-        if (error !== undefined) return classify(error);
+        if (error !== undefined) return watchOutcomeOf(error);
         // apply() emits; a subscriber may have stopped us.
         if (this.isStopped()) break;
       }
@@ -327,13 +322,7 @@ export class Reflector<T extends KubeObject> {
     this.status({ type: 'retrying', attempt, delayMs, error });
     // The status emission may have stopped us: arm no timer then.
     if (this.isStopped()) return;
-    await new Promise<void>((resolve) => {
-      this.wake = resolve;
-      this.sleepTimer = setTimeout(() => {
-        this.sleepTimer = undefined;
-        this.wake = undefined;
-        resolve();
-      }, timerDelay(delayMs));
-    });
+    // stop() aborts the controller, which ends the wait early (and clears its timer): not a failure.
+    await delay(delayMs, this.controller.signal).catch(() => undefined);
   }
 }

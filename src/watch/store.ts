@@ -1,5 +1,4 @@
-import { ApiStatusError } from '../errors.js';
-import { CLUSTER_ANNOTATION, type Status } from '../kcp/meta.js';
+import { CLUSTER_ANNOTATION } from '../kcp/meta.js';
 
 /** The part of a Kubernetes object the watch layer reads. Every kcp model type satisfies it. */
 export interface KubeObject {
@@ -61,19 +60,4 @@ export function diffStores<T extends KubeObject>(
 /** True when a delta has no change at all. */
 export function isEmptyDelta(delta: StoreDelta): boolean {
   return delta.added.length === 0 && delta.modified.length === 0 && delta.deleted.length === 0;
-}
-
-/** Turns a watch `ERROR` event's `Status` into a typed {@link ApiStatusError} (410 → `E_WATCH_EXPIRED`). */
-export function statusToError(status: Status, url?: string): ApiStatusError {
-  const code = status.code ?? 500;
-  const reason = status.reason ?? (code === 410 ? 'Expired' : 'InternalError');
-  const message = `watch error ${code} ${reason}: ${status.message ?? 'no message'}`;
-  return new ApiStatusError(message, {
-    status: code,
-    reason,
-    details: status.details,
-    method: 'GET',
-    url,
-    retryAfterSeconds: status.details?.retryAfterSeconds,
-  });
 }
