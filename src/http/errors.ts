@@ -2,6 +2,7 @@ import {
   AbortError,
   ApiStatusError,
   isKcpError,
+  isThrottlingStatus,
   NetworkError,
   TimeoutError,
   type KcpError,
@@ -166,7 +167,7 @@ export function statusError(
   const url = displayUrl(req.url);
   let message = `${req.method} ${url}: ${status} ${reason}`;
   if (detail !== '') message += `: ${detail}`;
-  if (retryAfterSeconds !== undefined && (status === 429 || status === 503)) {
+  if (retryAfterSeconds !== undefined && isThrottlingStatus(status)) {
     message += ` (retry after ${retryAfterSeconds}s)`;
   }
   const details: StatusDetails | undefined = s?.details;
