@@ -21,8 +21,8 @@ export type WatchOutcome =
  */
 export function isReportableError(error: unknown): boolean {
   if (isDecodeError(error)) return true;
-  if (!isApiStatusError(error)) return false;
-  return error.status >= 400 && error.status < 500 && ![408, 410, 429].includes(error.status);
+  if (!isApiStatusError(error) || error.status < 400 || error.status >= 500) return false;
+  return error.status !== 408 && !isExpired(error) && !isTooManyRequests(error);
 }
 
 /** Passes a KcpError through; wraps anything else (a bug, a foreign transport) in a {@link NetworkError}. */
