@@ -316,3 +316,81 @@ export const isInvalidArgumentError = (e: unknown): e is InvalidArgumentError =>
   hasBrand(e, 'InvalidArgumentError');
 /** True for an {@link AbortError}, also across duplicate package copies. */
 export const isAbortError = (e: unknown): e is AbortError => hasBrand(e, 'AbortError');
+
+// ---------------------------------------------------------------------------------------------------------
+// What an error means. Every module that asks "was it a 404?", "may I retry?" asks one of these, so the HTTP
+// meaning of an error is decided in one place. Each accepts anything (`unknown`) and never throws; errors
+// from duplicate package copies match too.
+
+/** The HTTP status of an {@link ApiStatusError}, else `undefined`. */
+function statusOf(e: unknown): number | undefined {
+  return isApiStatusError(e) ? e.status : undefined;
+}
+
+/**
+ * True for the HTTP statuses with which a server asks the client to slow down: 429 Too Many Requests and
+ * 503 Service Unavailable (the two that carry `Retry-After` in Kubernetes).
+ */
+export function isThrottlingStatus(status: number): boolean {
+  return status === 429 || status === 503;
+}
+
+/**
+ * True for an {@link ApiStatusError} with HTTP status 404 (the object, or its resource type, is not
+ * served). Nothing else matches: a network failure or a 410 is not "not found".
+ */
+export const isNotFound = (e: unknown): e is ApiStatusError => statusOf(e) === 404;
+
+/**
+ * True for an {@link ApiStatusError} with HTTP status 401 (the credentials were rejected). A subset of
+ * {@link isForbidden}, for the messages that tell "who are you?" from "you may not".
+ */
+export const isUnauthorized = (e: unknown): e is ApiStatusError => statusOf(e) === 401;
+
+/**
+ * True for an {@link ApiStatusError} with HTTP status 401 or 403: the server refused the caller, whether
+ * it did not accept the credentials (401) or does not allow the verb (403). The resolution rules show both
+ * as phase `Forbidden` and the CLI exits with 5 for both; use {@link isUnauthorized} to tell 401 apart.
+ */
+export const isForbidden = (e: unknown): e is ApiStatusError => {
+  const status = statusOf(e);
+  return status === 401 || status === 403;
+};
+
+/**
+ * True for an {@link ApiStatusError} with HTTP status 410 Gone (reason `Expired`, code `E_WATCH_EXPIRED`):
+ * the requested resourceVersion is too old, so the caller must list again.
+ */
+export const isExpired = (e: unknown): e is ApiStatusError => statusOf(e) === 410;
+
+/** True for an {@link ApiStatusError} with HTTP status 429 Too Many Requests. */
+export const isTooManyRequests = (e: unknown): e is ApiStatusError => statusOf(e) === 429;
+
+/**
+ * True for a transient failure that the same request may get past when repeated: a {@link NetworkError}
+ * (`E_NETWORK`), a {@link TimeoutError} (`E_TIMEOUT`), or an {@link ApiStatusError} with status 429 or
+ * any status ≥ 500. Everything else is false, notably 4xx other than 429 (408 included), 410,
+ * {@link DecodeError} (a malformed answer does not heal by asking again), {@link AbortError} and errors
+ * that are not from this package.
+ *
+ * One-shot reads retry exactly these. A watch re-watches a subset and relists on the rest; see the
+ * reflector's policy (`watchOutcomeOf`).
+ */
+export function isRetriable(e: unknown): boolean {
+  if (!isKcpError(e)) return false;
+  if (e.code === 'E_NETWORK' || e.code === 'E_TIMEOUT') return true;
+  const status = statusOf(e);
+  return status !== undefined && (status === 429 || status >= 500);
+}
+
+/**
+ * True when the server asked the client to wait before retrying: an {@link ApiStatusError} with status
+ * 429 or 503, or any {@link ApiStatusError} that carries a positive `retryAfterSeconds` (from the
+ * `Retry-After` header or `Status.details.retryAfterSeconds`). Backoff honours such a delay as a floor.
+ */
+export function suggestsDelay(e: unknown): boolean {
+  if (!isApiStatusError(e)) return false;
+  if (isThrottlingStatus(e.status)) return true;
+  const seconds = e.retryAfterSeconds ?? e.details?.retryAfterSeconds;
+  return seconds !== undefined && Number.isFinite(seconds) && seconds > 0;
+}

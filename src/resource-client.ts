@@ -2,7 +2,7 @@ import { Observable } from 'rxjs';
 import type { CallOptions, ListOptions, Transport, WatchItem, WatchOptions } from './http/types.js';
 import type { List } from './kcp/meta.js';
 import type { ResourceDescriptor } from './kcp/resource.js';
-import { statusToError } from './watch/status-error.js';
+import { statusToError } from './http/errors.js';
 
 /** Typed access to one kcp resource in one workspace. */
 export interface ResourceClient<T> {

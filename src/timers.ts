@@ -3,7 +3,7 @@
  * fires after 1 ms instead of waiting. Every duration accepted from a caller is checked against
  * {@link MAX_TIMER_MS}; every delay computed from several of them is clamped.
  */
-import { InvalidArgumentError } from './errors.js';
+import { AbortError, InvalidArgumentError } from './errors.js';
 
 /** The longest delay `setTimeout` honours: 2^31 − 1 ms (about 24.8 days). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -32,4 +32,28 @@ export function checkDurationMs(value: number | undefined, name: string, scale =
       name,
     );
   }
+}
+
+/**
+ * Waits `ms` milliseconds (clamped with {@link timerDelay}). Rejects with {@link AbortError} as soon as
+ * `signal` aborts, at once when it already has; either way the timer is cleared and the abort listener
+ * removed, so nothing is left behind. The one abortable sleep of the package: retries, backoff and the
+ * reflector all wait through it.
+ */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(new AbortError());
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new AbortError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, timerDelay(ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

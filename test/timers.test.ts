@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../src/client.js';
 import type { ClientOptions } from '../src/client-types.js';
-import { isInvalidArgumentError } from '../src/errors.js';
-import { MAX_TIMER_MS, timerDelay } from '../src/timers.js';
+import { isAbortError, isInvalidArgumentError } from '../src/errors.js';
+import { delay, MAX_TIMER_MS, timerDelay } from '../src/timers.js';
 
 const base: ClientOptions = {
   server: 'https://kcp.example:6443',
@@ -54,5 +54,64 @@ describe('duration options', () => {
     expect(timerDelay(-5)).toBe(0);
     expect(timerDelay(Number.NaN)).toBe(0);
     expect(timerDelay(1234)).toBe(1234);
+  });
+});
+
+describe('delay', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('resolves once the delay has passed, and not before', async () => {
+    vi.useFakeTimers();
+    let done = false;
+    const p = delay(1000).then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await p;
+    expect(done).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('rejects with AbortError at once, arming no timer, when the signal is already aborted', async () => {
+    vi.useFakeTimers();
+    const p = delay(1000, AbortSignal.abort());
+    expect(vi.getTimerCount()).toBe(0);
+    await expect(p).rejects.toSatisfy(isAbortError);
+  });
+
+  it('rejects with AbortError when aborted during the wait, and clears its timer', async () => {
+    vi.useFakeTimers();
+    const ctrl = new AbortController();
+    const p = delay(60_000, ctrl.signal);
+    expect(vi.getTimerCount()).toBe(1);
+    ctrl.abort();
+    await expect(p).rejects.toSatisfy(isAbortError);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('stops listening to the signal once it resolved, so a later abort changes nothing', async () => {
+    vi.useFakeTimers();
+    const ctrl = new AbortController();
+    const remove = vi.spyOn(ctrl.signal, 'removeEventListener');
+    const p = delay(10, ctrl.signal);
+    await vi.advanceTimersByTimeAsync(10);
+    await expect(p).resolves.toBeUndefined();
+    expect(remove).toHaveBeenCalledWith('abort', expect.any(Function));
+    ctrl.abort();
+  });
+
+  it('clamps a delay too long for setTimeout instead of firing after 1 ms', async () => {
+    vi.useFakeTimers();
+    let done = false;
+    void delay(2 ** 40).then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(done).toBe(false);
+    vi.clearAllTimers();
   });
 });

@@ -1,5 +1,5 @@
 import type { EndpointResolution } from '../endpoints/types.js';
-import { isApiStatusError, isInvalidArgumentError } from '../errors.js';
+import { isForbidden, isInvalidArgumentError, isNotFound } from '../errors.js';
 
 /** The CLI's exit codes (stable; documented in the README and in `--help`). */
 export const ExitCode = {
@@ -41,9 +41,7 @@ export function exitCodeForResolution(r: EndpointResolution): ExitCode {
 /** The exit code of an error: 2 for invalid arguments, 5 for 401/403, 4 for 404, else 1. */
 export function exitCodeForError(e: unknown): ExitCode {
   if (isInvalidArgumentError(e)) return ExitCode.Usage;
-  if (isApiStatusError(e)) {
-    if (e.status === 401 || e.status === 403) return ExitCode.Forbidden;
-    if (e.status === 404) return ExitCode.NotFound;
-  }
+  if (isForbidden(e)) return ExitCode.Forbidden;
+  if (isNotFound(e)) return ExitCode.NotFound;
   return ExitCode.Failure;
 }

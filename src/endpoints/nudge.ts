@@ -1,4 +1,4 @@
-import { ApiStatusError, isApiStatusError } from '../errors.js';
+import { ApiStatusError, isForbidden, isNotFound, isUnauthorized } from '../errors.js';
 import type { Transport } from '../http/types.js';
 import { APIEXPORTENDPOINTSLICES } from '../kcp/apiexportendpointslice.js';
 import { formatRef, type ObjectRef } from '../kcp/paths.js';
@@ -55,14 +55,13 @@ export async function nudgeOnce(
       resourceVersion: patched.metadata.resourceVersion,
     };
   } catch (e) {
-    if (!isApiStatusError(e) || (e.status !== 403 && e.status !== 404 && e.status !== 401)) throw e;
+    if (!isForbidden(e) && !isNotFound(e)) throw e;
     const what = `APIExportEndpointSlice ${formatRef(slice)}`;
-    const message =
-      e.status === 404
-        ? `${what} does not exist, so there is nothing to nudge; check --slice (kubectl ws ${slice.path} && kubectl get apiexportendpointslices)`
-        : e.status === 401
-          ? `Not allowed to nudge ${what}: the credentials were rejected (401)`
-          : `Not allowed to nudge ${what}: missing verb "patch" on apiexportendpointslices in ${slice.path}; ${grantPatchStep(slice)}`;
+    const message = isNotFound(e)
+      ? `${what} does not exist, so there is nothing to nudge; check --slice (kubectl ws ${slice.path} && kubectl get apiexportendpointslices)`
+      : isUnauthorized(e)
+        ? `Not allowed to nudge ${what}: the credentials were rejected (401)`
+        : `Not allowed to nudge ${what}: missing verb "patch" on apiexportendpointslices in ${slice.path}; ${grantPatchStep(slice)}`;
     throw new ApiStatusError(
       `${message} (server said: ${e.message})`,
       {

@@ -1,12 +1,12 @@
-import { isApiStatusError, type KcpError } from '../errors.js';
+import { isForbidden, isNotFound, isUnauthorized } from '../errors.js';
 import type { NameSnapshot } from '../watch/name-dispatch.js';
 import type { KubeObject } from '../watch/keys.js';
 import type { Observation } from './rules.js';
 
-/** 401/403 from the server, which the rules show as phase `Forbidden`. */
-export function authStatus(error: KcpError | undefined): 401 | 403 | undefined {
-  if (error === undefined || !isApiStatusError(error)) return undefined;
-  return error.status === 401 || error.status === 403 ? error.status : undefined;
+/** The status of a 401/403 from the server ({@link isForbidden}), which the rules show as phase `Forbidden`. */
+export function authStatus(error: unknown): 401 | 403 | undefined {
+  if (!isForbidden(error)) return undefined;
+  return isUnauthorized(error) ? 401 : 403;
 }
 
 /**
@@ -35,7 +35,7 @@ export class ObjectObserver<T extends KubeObject, F> {
   private observe(snap: NameSnapshot<T>): { observation: Observation<F>; object: T | null } | undefined {
     const auth = authStatus(snap.error);
     if (auth !== undefined) return { observation: { state: 'forbidden', status: auth }, object: null };
-    if (isApiStatusError(snap.error) && snap.error.status === 404) {
+    if (isNotFound(snap.error)) {
       return { observation: { state: 'notFound' }, object: null };
     }
     if (!snap.synced) return undefined;

@@ -1,42 +1,17 @@
-import { AbortError, ApiStatusError, isApiStatusError, isKcpError, type KcpError } from '../errors.js';
+import { ApiStatusError, isForbidden, isNotFound, isUnauthorized, type KcpError } from '../errors.js';
+import { retryPolicy, withRetries } from '../http/retry.js';
 import type { Transport } from '../http/types.js';
 import { APIEXPORTS_V1ALPHA1, type APIExport } from '../kcp/apiexport.js';
 import { APIEXPORTENDPOINTSLICES, type APIExportEndpointSlice } from '../kcp/apiexportendpointslice.js';
 import type { ResourceDescriptor } from '../kcp/resource.js';
-import { Backoff } from '../watch/backoff.js';
 import type { WatchTuning } from '../watch/tuning.js';
 import { exportFacts, sliceFacts } from './facts.js';
 import type { ResolveTarget } from './refs.js';
 import { resolveRules, type Observation } from './rules.js';
 import type { EndpointResolution } from './types.js';
-import { timerDelay } from '../timers.js';
 
 /** Attempts for one read before a transport failure is reported (network, 5xx, 429). */
 export const RESOLVE_ATTEMPTS = 4;
-
-function retriable(e: unknown): boolean {
-  if (!isKcpError(e)) return false;
-  if (e.code === 'E_NETWORK' || e.code === 'E_TIMEOUT') return true;
-  return isApiStatusError(e) && (e.status === 429 || e.status >= 500);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(new AbortError());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new AbortError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, timerDelay(ms));
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 async function observe<T, F>(
   transport: Transport,
@@ -47,18 +22,17 @@ async function observe<T, F>(
   tuning: WatchTuning | undefined,
   signal: AbortSignal | undefined,
 ): Promise<Observation<F>> {
-  const backoff = new Backoff(tuning);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return { state: 'found', facts: facts(await transport.get(desc, cluster, name, { signal })) };
-    } catch (e) {
-      if (isApiStatusError(e) && e.status === 404) return { state: 'notFound' };
-      if (isApiStatusError(e) && (e.status === 401 || e.status === 403)) {
-        return { state: 'forbidden', status: e.status, message: e.message };
-      }
-      if (!retriable(e) || attempt >= RESOLVE_ATTEMPTS) throw e;
-      await sleep(backoff.next(Date.now(), e).delayMs, signal);
-    }
+  try {
+    const obj = await withRetries(retryPolicy(tuning), () => transport.get(desc, cluster, name, { signal }), {
+      attempts: RESOLVE_ATTEMPTS,
+      signal,
+    });
+    return { state: 'found', facts: facts(obj) };
+  } catch (e) {
+    if (isNotFound(e)) return { state: 'notFound' };
+    if (isForbidden(e))
+      return { state: 'forbidden', status: isUnauthorized(e) ? 401 : 403, message: e.message };
+    throw e;
   }
 }
 

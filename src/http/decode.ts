@@ -1,26 +1,14 @@
-import type { z } from 'zod';
 import { DecodeError } from '../errors.js';
+import {
+  decodeObject,
+  malformed,
+  nameOf,
+  safeStringify,
+  schemaError,
+  type DecodeProblem,
+} from '../kcp/decode.js';
 import { listEnvelopeSchema, type List } from '../kcp/meta.js';
 import { apiVersionOf, type ResourceDescriptor } from '../kcp/resource.js';
-
-/** Dotted paths (`status.endpoints.0.url`) of zod issues, optionally under a prefix. */
-export function issuePaths(error: z.ZodError, prefix?: string): string[] {
-  return error.issues.map((i) => {
-    const path = i.path.map(String).join('.');
-    return [prefix, path].filter((p) => p !== undefined && p !== '').join('.');
-  });
-}
-
-/** `path: message` pairs of the first few zod issues, for error messages. */
-export function issueSummary(error: z.ZodError, prefix?: string, max = 3): string {
-  const paths = issuePaths(error, prefix);
-  const parts = error.issues.slice(0, max).map((i, n) => {
-    const p = paths[n] ?? '';
-    return p === '' ? i.message : `${p}: ${i.message}`;
-  });
-  const more = error.issues.length > max ? ` (+${error.issues.length - max} more)` : '';
-  return parts.join('; ') + more;
-}
 
 /** Parses a response body as JSON. @throws DecodeError for anything else. */
 export function parseJson(text: string, what: string): unknown {
@@ -29,14 +17,6 @@ export function parseJson(text: string, what: string): unknown {
   } catch (e) {
     throw new DecodeError(`${what}: response is not JSON (${(e as Error).message})`, { snippet: text });
   }
-}
-
-/** Where an object's identity differs from what was asked for, and how. */
-export interface IdentityProblem {
-  /** Dotted path of the offending field (`kind`, `apiVersion`, `metadata.name`). */
-  path: string;
-  /** e.g. `kind is "Secret", expected Widget`. */
-  message: string;
 }
 
 function stringField(value: unknown, ...path: string[]): string | undefined {
@@ -50,28 +30,29 @@ function stringField(value: unknown, ...path: string[]): string | undefined {
 
 /**
  * Checks that an object is what was asked for: its `kind` and `apiVersion`, when it names them (list items
- * and some servers omit them), and its `metadata.name`, when a name was requested.
+ * and some servers omit them), and its `metadata.name`, when a name was requested. Returns the first
+ * mismatch as a problem for {@link malformed}, e.g. `kind` ` is "Secret", expected Widget`.
  */
 export function identityProblem(
   value: unknown,
   kind: string,
   apiVersion: string | undefined,
   name?: string,
-): IdentityProblem | undefined {
+): DecodeProblem | undefined {
   const k = stringField(value, 'kind');
   if (k !== undefined && k !== '' && k !== kind) {
-    return { path: 'kind', message: `kind is ${JSON.stringify(k)}, expected ${kind}` };
+    return { path: ['kind'], says: ` is ${JSON.stringify(k)}, expected ${kind}` };
   }
   const v = stringField(value, 'apiVersion');
   if (apiVersion !== undefined && v !== undefined && v !== '' && v !== apiVersion) {
-    return { path: 'apiVersion', message: `apiVersion is ${JSON.stringify(v)}, expected ${apiVersion}` };
+    return { path: ['apiVersion'], says: ` is ${JSON.stringify(v)}, expected ${apiVersion}` };
   }
   if (name !== undefined) {
     const n = stringField(value, 'metadata', 'name');
     if (n !== name) {
       return {
-        path: 'metadata.name',
-        message: `metadata.name is ${n === undefined ? 'missing' : JSON.stringify(n)}, expected ${JSON.stringify(name)} (the name that was requested)`,
+        path: ['metadata', 'name'],
+        says: ` is ${n === undefined ? 'missing' : JSON.stringify(n)}, expected ${JSON.stringify(name)} (the name that was requested)`,
       };
     }
   }
@@ -79,24 +60,22 @@ export function identityProblem(
 }
 
 /**
- * Validates one object with the descriptor's schema, and that it is the kind, apiVersion and (when given)
- * name that was asked for.
- * @throws DecodeError naming the issue paths.
+ * Decodes one object of a response: validates it with the descriptor's schema (the package's one decoder,
+ * `decodeObject` of the kcp layer), after checking that it is the kind, apiVersion and (when given) name
+ * that was asked for.
+ * @param context the request, first in the message (`GET https://…`).
+ * @throws DecodeError `<context>: <Kind> "<name>" is malformed: <path> …`, naming the issue paths.
  */
-export function decodeObject<T>(desc: ResourceDescriptor<T>, value: unknown, what: string, name?: string): T {
+export function decodeResponse<T>(
+  desc: ResourceDescriptor<T>,
+  value: unknown,
+  context: string,
+  name?: string,
+): T {
+  const where = { context, snippet: safeStringify(value) };
   const wrong = identityProblem(value, desc.kind, apiVersionOf(desc), name);
-  if (wrong !== undefined) {
-    throw new DecodeError(`${what}: not a valid ${desc.kind}: ${wrong.message}`, {
-      snippet: safeStringify(value),
-      issues: [wrong.path],
-    });
-  }
-  const parsed = desc.schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  throw new DecodeError(`${what}: not a valid ${desc.kind}: ${issueSummary(parsed.error)}`, {
-    snippet: safeStringify(value),
-    issues: issuePaths(parsed.error),
-  });
+  if (wrong !== undefined) throw malformed(desc.kind, value, [wrong], where);
+  return decodeObject(desc.schema, value, desc.kind, where);
 }
 
 /** One page of a list: its items (validated), resourceVersion and continue token. */
@@ -105,77 +84,43 @@ export interface ListPage<T> extends List<T> {
   continue: string | undefined;
 }
 
-/** Validates a list page: the envelope, then each item (a bad item → DecodeError naming its index). */
+/**
+ * Validates a list page: the envelope, then each item. A bad envelope fails as `<context>: <Kind>List is
+ * malformed: …`, a bad item as `<context>: <Kind> list item <index> "<name>" is malformed: items.<index>.…`.
+ */
 export function decodeListPage<T>(
   desc: ResourceDescriptor<T>,
   value: unknown,
-  what: string,
+  context: string,
   firstIndex = 0,
 ): ListPage<T> {
+  const listKind = `${desc.kind}List`;
+  const snippet = safeStringify(value);
   const env = listEnvelopeSchema.safeParse(value);
-  if (!env.success) {
-    throw new DecodeError(`${what}: not a ${desc.kind} list: ${issueSummary(env.error)}`, {
-      snippet: safeStringify(value),
-      issues: issuePaths(env.error),
-    });
-  }
+  if (!env.success) throw schemaError(env.error, value, listKind, { context, snippet });
   const apiVersion = apiVersionOf(desc);
   // `List` (apiVersion `v1`) is the generic list kind some aggregated servers answer with; its items are
   // still checked one by one below.
   const generic = stringField(value, 'kind') === 'List';
-  const wrongList = identityProblem(
-    value,
-    generic ? 'List' : `${desc.kind}List`,
-    generic ? undefined : apiVersion,
-  );
-  if (wrongList !== undefined) {
-    throw new DecodeError(`${what}: not a ${desc.kind} list: ${wrongList.message}`, {
-      snippet: safeStringify(value),
-      issues: [wrongList.path],
-    });
-  }
+  const wrongList = identityProblem(value, generic ? 'List' : listKind, generic ? undefined : apiVersion);
+  if (wrongList !== undefined) throw malformed(listKind, value, [wrongList], { context, snippet });
   const items: T[] = [];
   (env.data.items ?? []).forEach((item, i) => {
     const index = firstIndex + i;
+    const name = nameOf(item);
+    const where = {
+      context,
+      at: `items.${index}`,
+      subject: `${desc.kind} list item ${index}${name === undefined ? '' : ` ${JSON.stringify(name)}`}`,
+      snippet: safeStringify(item),
+    };
     const wrong = identityProblem(item, desc.kind, apiVersion);
-    if (wrong !== undefined) {
-      throw new DecodeError(`${what}: list item ${index} is not a ${desc.kind}: ${wrong.message}`, {
-        snippet: safeStringify(item),
-        issues: [`items.${index}.${wrong.path}`],
-      });
-    }
-    const parsed = desc.schema.safeParse(item);
-    if (!parsed.success) {
-      const name = nameOf(item);
-      throw new DecodeError(
-        `${what}: list item ${index}${name === undefined ? '' : ` (${name})`} is not a valid ${desc.kind}: ${issueSummary(parsed.error, `items.${index}`)}`,
-        { snippet: safeStringify(item), issues: issuePaths(parsed.error, `items.${index}`) },
-      );
-    }
-    items.push(parsed.data);
+    if (wrong !== undefined) throw malformed(desc.kind, item, [wrong], where);
+    items.push(decodeObject(desc.schema, item, desc.kind, where));
   });
   return {
     items,
     resourceVersion: env.data.metadata?.resourceVersion ?? '',
     continue: env.data.metadata?.continue,
   };
-}
-
-function nameOf(item: unknown): string | undefined {
-  if (typeof item !== 'object' || item === null) return undefined;
-  const meta = (item as { metadata?: unknown }).metadata;
-  if (typeof meta !== 'object' || meta === null) return undefined;
-  const name = (meta as { name?: unknown }).name;
-  return typeof name === 'string' ? name : undefined;
-}
-
-/** JSON.stringify that never throws, cut to a bounded length. */
-export function safeStringify(value: unknown, max = 1000): string {
-  try {
-    const json = JSON.stringify(value) as string | undefined;
-    const s = json ?? String(value);
-    return s.length > max ? s.slice(0, max) : s;
-  } catch {
-    return String(value);
-  }
 }

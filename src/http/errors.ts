@@ -2,6 +2,7 @@ import {
   AbortError,
   ApiStatusError,
   isKcpError,
+  isThrottlingStatus,
   NetworkError,
   TimeoutError,
   type KcpError,
@@ -166,7 +167,7 @@ export function statusError(
   const url = displayUrl(req.url);
   let message = `${req.method} ${url}: ${status} ${reason}`;
   if (detail !== '') message += `: ${detail}`;
-  if (retryAfterSeconds !== undefined && (status === 429 || status === 503)) {
+  if (retryAfterSeconds !== undefined && isThrottlingStatus(status)) {
     message += ` (retry after ${retryAfterSeconds}s)`;
   }
   const details: StatusDetails | undefined = s?.details;
@@ -177,6 +178,21 @@ export function statusError(
     method: req.method,
     url,
     retryAfterSeconds,
+  });
+}
+
+/** Turns a watch `ERROR` event's `Status` into a typed {@link ApiStatusError} (410 → `E_WATCH_EXPIRED`). */
+export function statusToError(status: Status, url?: string): ApiStatusError {
+  const code = status.code ?? 500;
+  const reason = status.reason ?? (code === 410 ? 'Expired' : 'InternalError');
+  const message = `watch error ${code} ${reason}: ${status.message ?? 'no message'}`;
+  return new ApiStatusError(message, {
+    status: code,
+    reason,
+    details: status.details,
+    method: 'GET',
+    url,
+    retryAfterSeconds: status.details?.retryAfterSeconds,
   });
 }
 

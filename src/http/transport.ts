@@ -14,7 +14,7 @@ import { isValidWorkspacePath, WILDCARD_CLUSTER } from '../kcp/paths.js';
 import { apiVersionOf, type ResourceDescriptor } from '../kcp/resource.js';
 import { resolveLogger, type Logger } from '../logger.js';
 import { AgentPool } from './agents.js';
-import { decodeListPage, decodeObject, parseJson } from './decode.js';
+import { decodeListPage, decodeResponse, parseJson } from './decode.js';
 import { displayUrl, mapRequestError, statusError, type RequestInfo } from './errors.js';
 import { formatBytes, resolveLimits, type ResponseLimits } from './limits.js';
 import type { CallOptions, ListOptions, Transport, WatchItem, WatchOptions } from './types.js';
@@ -302,7 +302,7 @@ export function createTransport(options: TransportOptions): HttpTransport {
   ): Promise<T> {
     const url = objectUrl(desc, cluster, name);
     const value = await json({ ...ex, url }, signal);
-    return decodeObject(desc, value, `${ex.method} ${displayUrl(url)}`, name);
+    return decodeResponse(desc, value, `${ex.method} ${displayUrl(url)}`, name);
   }
 
   async function list<T>(

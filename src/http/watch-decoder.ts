@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { DecodeError } from '../errors.js';
 import { statusSchema, watchEnvelopeSchema } from '../kcp/meta.js';
-import { identityProblem, issuePaths, issueSummary } from './decode.js';
+import { type DecodeWhere, kindOf, malformed, schemaError } from '../kcp/decode.js';
+import { identityProblem } from './decode.js';
 import { DEFAULT_MAX_WATCH_EVENT_CHARS } from './limits.js';
 import type { WatchItem } from './types.js';
 
@@ -113,19 +114,22 @@ export class WatchDecoder<T> {
     const env = envelopeOf(json);
     if (env === undefined) {
       const full = watchEnvelopeSchema.safeParse(json);
-      const issues = full.success ? [] : issuePaths(full.error);
-      const summary = full.success ? 'unexpected shape' : issueSummary(full.error);
-      return fail(`watch event has no valid type/object: ${summary}`, line, issues);
+      return undecodable(
+        full.success
+          ? malformed('watch event', json, [{ path: [], says: ': unexpected shape' }], { snippet: line })
+          : schemaError(full.error, json, 'watch event', { snippet: line }),
+      );
     }
     const { type, object } = env;
     if (type === 'ERROR') {
       const status = statusSchema.safeParse(object);
       if (!status.success) {
-        const issues = issuePaths(status.error, 'object');
-        return fail(
-          `watch ERROR event carries no valid Status: ${issueSummary(status.error, 'object')}`,
-          line,
-          issues,
+        return undecodable(
+          schemaError(status.error, object, 'Status', {
+            context: 'watch ERROR event',
+            at: 'object',
+            snippet: line,
+          }),
         );
       }
       return { type, status: status.data };
@@ -133,22 +137,23 @@ export class WatchDecoder<T> {
     if (type === 'BOOKMARK') {
       const rv = (object['metadata'] as { resourceVersion?: unknown } | undefined)?.resourceVersion;
       if (typeof rv !== 'string') {
-        return fail('watch BOOKMARK event has no metadata.resourceVersion', line, [
-          'object.metadata.resourceVersion',
-        ]);
+        const says = rv === undefined ? ' is required' : ` must be a string, got ${kindOf(rv)}`;
+        return undecodable(
+          malformed(this.#kind, object, [{ path: ['metadata', 'resourceVersion'], says }], {
+            context: 'watch BOOKMARK event',
+            at: 'object',
+            snippet: line,
+          }),
+        );
       }
       return { type, resourceVersion: rv };
     }
     const wrong = identityProblem(object, this.#kind, this.#apiVersion);
     if (wrong !== undefined)
-      return fail(`watch ${type} event: ${wrong.message}`, line, [`object.${wrong.path}`]);
+      return undecodable(malformed(this.#kind, object, [wrong], eventWhere(type, line)));
     const parsed = this.#schema.safeParse(object);
     if (!parsed.success) {
-      return fail(
-        `watch ${type} event: not a valid ${this.#kind}: ${issueSummary(parsed.error, 'object')}`,
-        line,
-        issuePaths(parsed.error, 'object'),
-      );
+      return undecodable(schemaError(parsed.error, object, this.#kind, eventWhere(type, line)));
     }
     return { type, object: parsed.data };
   }
@@ -172,6 +177,15 @@ function envelopeOf(
   return { type: type as 'ADDED', object: object as Record<string, unknown> };
 }
 
-function fail(message: string, snippet: string, issues?: string[]): WatchItem<never> {
-  return { type: 'DECODE_ERROR', error: new DecodeError(message, { snippet, issues }) };
+function fail(message: string, snippet: string): WatchItem<never> {
+  return undecodable(new DecodeError(message, { snippet }));
+}
+
+/** Where the object of a watch event of `type` was read, for {@link malformed}. */
+function eventWhere(type: string, line: string): DecodeWhere {
+  return { context: `watch ${type} event`, at: 'object', snippet: line };
+}
+
+function undecodable(error: DecodeError): WatchItem<never> {
+  return { type: 'DECODE_ERROR', error };
 }

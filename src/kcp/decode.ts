@@ -6,36 +6,95 @@ import type { ResourceDescriptor } from './resource.js';
 /** The result of {@link safeDecode}: the decoded value, or the {@link DecodeError} that decoding would throw. */
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: DecodeError };
 
+/** How many problems a message lists before `(and N more)`. */
 const MAX_LISTED = 3;
+
+/**
+ * Where a document was read, for the message of a {@link DecodeError} about it. Every decode failure of
+ * the package has one grammar: `[<context>: ]<subject> is malformed: <problem>[; <problem>…][ (and N more)]`,
+ * where the subject is `<what> "<metadata.name>"` (or just `<what>` without a name) and each problem starts
+ * with the dotted path it is about (`status.endpoints must be an array, got string`).
+ */
+export interface DecodeWhere {
+  /** What was being read, first in the message: `GET https://…/apiexports/x`, `watch ADDED event`. */
+  context?: string | undefined;
+  /** Dotted path of the document inside what was read (`items.2`, `object`); prefixes every issue path. */
+  at?: string | undefined;
+  /** The subject instead of `<what> "<name>"`, e.g. `Widget list item 2 "bad"`. */
+  subject?: string | undefined;
+  /** The snippet instead of the offending value, e.g. the whole watch line. */
+  snippet?: string | undefined;
+}
+
+/** One problem in a document: the path it is about (relative to the document) and what is wrong there. */
+export interface DecodeProblem {
+  /** Path of the offending field inside the document; empty for the document itself. */
+  path: readonly PropertyKey[];
+  /** The rest of the sentence after the path, with its leading space or colon: ` is required`. */
+  says: string;
+}
 
 /**
  * Validates `value` against `schema`. Unknown fields pass through untouched.
  * @param what the kind, used in the message, e.g. `APIExportEndpointSlice`.
+ * @param where where the document was read, for the message ({@link DecodeWhere}).
  * @throws DecodeError with `issues` as dotted paths (`status.endpoints`) and a message like
- *   `APIExportEndpointSlice "x" is malformed: status.endpoints must be an array`.
+ *   `APIExportEndpointSlice "x" is malformed: status.endpoints must be an array, got string`.
  */
-export function decodeObject<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = safeDecode(schema, value, what);
+export function decodeObject<T>(schema: z.ZodType<T>, value: unknown, what: string, where?: DecodeWhere): T {
+  const r = safeDecode(schema, value, what, where);
   if (!r.ok) throw r.error;
   return r.value;
 }
 
 /** Like {@link decodeObject}, but returns `{ ok: false, error }` instead of throwing. */
-export function safeDecode<T>(schema: z.ZodType<T>, value: unknown, what: string): DecodeResult<T> {
+export function safeDecode<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  what: string,
+  where?: DecodeWhere,
+): DecodeResult<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
-  const issues = parsed.error.issues;
+  return { ok: false, error: schemaError(parsed.error, value, what, where) };
+}
+
+/** The {@link DecodeError} for a failed zod parse of `value`, in the grammar of {@link DecodeWhere}. */
+export function schemaError(
+  error: z.ZodError,
+  value: unknown,
+  what: string,
+  where?: DecodeWhere,
+): DecodeError {
+  const problems = error.issues.map((issue) => ({ path: issue.path, says: describeIssue(issue, value) }));
+  return malformed(what, value, problems, where);
+}
+
+/**
+ * The {@link DecodeError} for `problems` found in `value` (a `what`), in the grammar of {@link DecodeWhere}:
+ * `issues` are the problems' dotted paths (under `where.at`); the snippet is the value at the first
+ * problem unless `where.snippet` says otherwise.
+ */
+export function malformed(
+  what: string,
+  value: unknown,
+  problems: readonly DecodeProblem[],
+  where: DecodeWhere = {},
+): DecodeError {
   const name = nameOf(value);
-  const subject = name === undefined ? what : `${what} ${JSON.stringify(name)}`;
-  const sentences = issues.slice(0, MAX_LISTED).map((i) => describeIssue(i, value));
-  const more = issues.length > MAX_LISTED ? ` (and ${issues.length - MAX_LISTED} more)` : '';
-  const first = issues[0];
+  const subject = where.subject ?? (name === undefined ? what : `${what} ${JSON.stringify(name)}`);
+  const paths = problems.map((p) => dotted(where.at, p.path));
+  const sentences = problems
+    .slice(0, MAX_LISTED)
+    .map((p, i) => `${paths[i] === '' ? 'the document' : (paths[i] ?? '')}${p.says}`);
+  const more = problems.length > MAX_LISTED ? ` (and ${problems.length - MAX_LISTED} more)` : '';
+  const context = where.context === undefined ? '' : `${where.context}: `;
+  const first = problems[0];
   const offending = first === undefined ? value : valueAt(value, first.path);
-  const error = new DecodeError(`${subject} is malformed: ${sentences.join('; ')}${more}`, {
-    issues: issues.map((i) => dotted(i.path)),
-    snippet: offending === undefined ? undefined : safeStringify(offending),
+  return new DecodeError(`${context}${subject} is malformed: ${sentences.join('; ')}${more}`, {
+    issues: paths,
+    snippet: where.snippet ?? safeStringify(offending),
   });
-  return { ok: false, error };
 }
 
 /** {@link decodeObject} with the schema and kind of a {@link ResourceDescriptor}. */
@@ -64,8 +123,10 @@ function annotation(obj: AnnotatedObject, key: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-function dotted(path: readonly PropertyKey[]): string {
-  return path.map(String).join('.');
+function dotted(at: string | undefined, path: readonly PropertyKey[]): string {
+  const tail = path.map(String).join('.');
+  if (at === undefined || at === '') return tail;
+  return tail === '' ? at : `${at}.${tail}`;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -77,7 +138,8 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-function nameOf(value: unknown): string | undefined {
+/** The `metadata.name` of an object, when it is a non-empty string. */
+export function nameOf(value: unknown): string | undefined {
   const name = valueAt(value, ['metadata', 'name']);
   return typeof name === 'string' && name !== '' ? name : undefined;
 }
@@ -91,26 +153,29 @@ const ARTICLE: Record<string, string> = {
   record: 'an object',
 };
 
+/** The sentence of one zod issue, after its path: ` is required`, ` must be an array, got string`, `: …`. */
 function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
-  const where = issue.path.length === 0 ? 'the document' : dotted(issue.path);
   if (issue.code === 'invalid_type') {
     const got = valueAt(root, issue.path);
-    if (got === undefined && issue.path.length > 0) return `${where} is required`;
+    if (got === undefined && issue.path.length > 0) return ' is required';
     const expected = ARTICLE[issue.expected] ?? issue.expected;
-    return `${where} must be ${expected}, got ${kindOf(got)}`;
+    return ` must be ${expected}, got ${kindOf(got)}`;
   }
-  return `${where}: ${issue.message}`;
+  return `: ${issue.message}`;
 }
 
-function kindOf(v: unknown): string {
+/** What a value is, for messages: `null`, `an array`, or its `typeof`. */
+export function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   return typeof v;
 }
 
-function safeStringify(v: unknown): string | undefined {
+/** `JSON.stringify` cut to `max` characters; `undefined` when the value has no JSON form (never throws). */
+export function safeStringify(value: unknown, max = 1000): string | undefined {
   try {
-    return JSON.stringify(v);
+    const json = JSON.stringify(value) as string | undefined;
+    return json === undefined || json.length <= max ? json : json.slice(0, max);
   } catch {
     return undefined;
   }

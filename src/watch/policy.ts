@@ -3,9 +3,10 @@ import {
   NetworkError,
   isApiStatusError,
   isDecodeError,
+  isExpired,
   isKcpError,
-  isNetworkError,
-  isTimeoutError,
+  isRetriable,
+  isTooManyRequests,
 } from '../errors.js';
 
 /** How one watch ended, and what the reflector does next. */
@@ -20,8 +21,8 @@ export type WatchOutcome =
  */
 export function isReportableError(error: unknown): boolean {
   if (isDecodeError(error)) return true;
-  if (!isApiStatusError(error)) return false;
-  return error.status >= 400 && error.status < 500 && ![408, 410, 429].includes(error.status);
+  if (!isApiStatusError(error) || error.status < 400 || error.status >= 500) return false;
+  return error.status !== 408 && !isExpired(error) && !isTooManyRequests(error);
 }
 
 /** Passes a KcpError through; wraps anything else (a bug, a foreign transport) in a {@link NetworkError}. */
@@ -36,14 +37,17 @@ export function toKcpError(e: unknown): KcpError {
  * client-go's policy for a failed watch: 410 → relist (`expired`); 429, network, timeout and stream decode
  * failures → re-watch from the last RV (`isWatchErrorRetriable`); anything else → relist (`error`).
  * The caller backs off first in every case.
+ *
+ * This differs from {@link isRetriable} (the policy of one-shot reads) on purpose, in two places:
+ * - a 5xx relists instead of re-watching: client-go re-watches only on 429, and a server that fails a
+ *   watch may have lost the state the resourceVersion points at, so a fresh list is the safe way back;
+ * - a {@link DecodeError} re-watches: on a stream it means one garbled line or a cut connection, which a new
+ *   watch from the last good resourceVersion heals (a one-shot read would get the same bad body again).
  */
-export function classify(error: KcpError): WatchOutcome {
-  if (isApiStatusError(error)) {
-    if (error.status === 410) return { kind: 'relist', error, reason: 'expired' };
-    if (error.status === 429) return { kind: 'rewatch', error };
-    return { kind: 'relist', error, reason: 'error' };
-  }
-  if (isNetworkError(error) || isTimeoutError(error) || isDecodeError(error))
-    return { kind: 'rewatch', error };
+export function watchOutcomeOf(error: KcpError): WatchOutcome {
+  if (isExpired(error)) return { kind: 'relist', error, reason: 'expired' };
+  if (isTooManyRequests(error)) return { kind: 'rewatch', error };
+  if (isApiStatusError(error)) return { kind: 'relist', error, reason: 'error' };
+  if (isRetriable(error) || isDecodeError(error)) return { kind: 'rewatch', error };
   return { kind: 'relist', error, reason: 'error' };
 }

@@ -1,13 +1,14 @@
-import { DecodeError, type KcpError, NetworkError, TimeoutError, isApiStatusError } from '../errors.js';
+import { DecodeError, type KcpError, NetworkError, TimeoutError, isExpired } from '../errors.js';
 import type { ResourceDescriptor } from '../kcp/resource.js';
 import type { Transport, WatchItem } from '../http/types.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { timerDelay } from '../timers.js';
-import { Backoff } from './backoff.js';
-import { type WatchOutcome, classify, isReportableError, toKcpError } from './policy.js';
+import type { Backoff } from '../http/backoff.js';
+import { retryPolicy } from '../http/retry.js';
+import { statusToError } from '../http/errors.js';
+import { delay, timerDelay } from '../timers.js';
+import { type WatchOutcome, isReportableError, toKcpError, watchOutcomeOf } from './policy.js';
 import { RepeatLimiter, repeatKey } from './repeat-limiter.js';
 import { type KubeObject, type StoreDelta, buildStore, diffStores, objectKey } from './keys.js';
-import { statusToError } from './status-error.js';
 import type { WatchStatus } from './status.js';
 import { type ResolvedWatchTuning, type WatchTuning, resolveWatchTuning } from './tuning.js';
 
@@ -77,9 +78,7 @@ export class Reflector<T extends KubeObject> {
   private started = false;
   private stopped = false;
   private loop: Promise<void> = Promise.resolve();
-  private sleepTimer: ReturnType<typeof setTimeout> | undefined;
   private watchTimer: ReturnType<typeof setTimeout> | undefined;
-  private wake: (() => void) | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -91,7 +90,7 @@ export class Reflector<T extends KubeObject> {
     this.tuning = resolveWatchTuning(options.tuning);
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
-    this.backoff = new Backoff(this.tuning);
+    this.backoff = retryPolicy(this.tuning).backoff();
     this.warnings = new RepeatLimiter(this.tuning.repeatedWarningIntervalMs);
     this.resource = desc.group === '' ? desc.plural : `${desc.plural}.${desc.group}`;
   }
@@ -125,12 +124,8 @@ export class Reflector<T extends KubeObject> {
     if (this.stopped) return;
     this.stopped = true;
     this.controller.abort();
-    clearTimeout(this.sleepTimer);
     clearTimeout(this.watchTimer);
-    this.sleepTimer = undefined;
     this.watchTimer = undefined;
-    this.wake?.();
-    this.wake = undefined;
   }
 
   /** Resolves once the loop has exited after {@link stop} (or at once if never started). */
@@ -229,7 +224,7 @@ export class Reflector<T extends KubeObject> {
     try {
       result = await this.transport.list(this.desc, this.cluster, { ...base, resourceVersion: rv });
     } catch (e) {
-      if (rv === '' || !isApiStatusError(e) || e.status !== 410) throw e;
+      if (rv === '' || !isExpired(e)) throw e;
       this.rvUnavailable = true;
       this.logger.info(`resourceVersion ${rv} expired; listing the latest state`, this.ctx());
       result = await this.transport.list(this.desc, this.cluster, { ...base, resourceVersion: '' });
@@ -270,7 +265,7 @@ export class Reflector<T extends KubeObject> {
     let events = 0;
     let undecodable = 0;
     const fail = (e: unknown): WatchOutcome =>
-      classify(
+      watchOutcomeOf(
         deadlineState.timedOut
           ? new TimeoutError(`watch exceeded its ${deadlineMs} ms deadline`, deadlineMs, { cause: e })
           : toKcpError(e),
@@ -298,7 +293,7 @@ export class Reflector<T extends KubeObject> {
         if (item.type === 'DECODE_ERROR') undecodable += 1;
         else events += 1;
         const error = this.apply(item);
-        if (error !== undefined) return classify(error);
+        if (error !== undefined) return watchOutcomeOf(error);
         // The sink may have stopped us from inside apply().
         if (this.isStopped()) break;
       }
@@ -347,13 +342,7 @@ export class Reflector<T extends KubeObject> {
     this.status({ type: 'retrying', attempt, delayMs, error });
     // The status emission may have stopped us: arm no timer then.
     if (this.isStopped()) return;
-    await new Promise<void>((resolve) => {
-      this.wake = resolve;
-      this.sleepTimer = setTimeout(() => {
-        this.sleepTimer = undefined;
-        this.wake = undefined;
-        resolve();
-      }, timerDelay(delayMs));
-    });
+    // stop() aborts the controller, which ends the wait early (and clears its timer): not a failure.
+    await delay(delayMs, this.controller.signal).catch(() => undefined);
   }
 }

@@ -1,13 +1,20 @@
-/** Default initial backoff after a failed list/watch (client-go `defaultBackoffInit`). */
-export const DEFAULT_BACKOFF_INITIAL_MS = 800;
-/** Default backoff cap (client-go `defaultBackoffMax`). */
-export const DEFAULT_BACKOFF_MAX_MS = 30_000;
-/** Default backoff growth factor. */
-export const DEFAULT_BACKOFF_FACTOR = 2;
-/** Default jitter: a delay `d` becomes a sleep in `[d, d * (1 + jitter))`. */
-export const DEFAULT_BACKOFF_JITTER = 1;
-/** The backoff resets after this long without a failure (client-go `defaultBackoffReset`). */
-export const DEFAULT_BACKOFF_RESET_MS = 120_000;
+import {
+  type BackoffTuning,
+  DEFAULT_BACKOFF_FACTOR,
+  DEFAULT_BACKOFF_INITIAL_MS,
+  DEFAULT_BACKOFF_JITTER,
+  DEFAULT_BACKOFF_MAX_MS,
+  DEFAULT_BACKOFF_RESET_MS,
+} from '../http/backoff.js';
+
+export {
+  DEFAULT_BACKOFF_FACTOR,
+  DEFAULT_BACKOFF_INITIAL_MS,
+  DEFAULT_BACKOFF_JITTER,
+  DEFAULT_BACKOFF_MAX_MS,
+  DEFAULT_BACKOFF_RESET_MS,
+};
+
 /** Lower bound of the random watch `timeoutSeconds` (client-go `defaultMinWatchTimeout`, 5 min). */
 export const DEFAULT_MIN_WATCH_TIMEOUT_SECONDS = 300;
 /** Slack added to `timeoutSeconds` before the inactivity timer fires. */
@@ -20,20 +27,11 @@ export const DEFAULT_REPEATED_WARNING_INTERVAL_MS = 60_000;
 export const DEFAULT_VERY_SHORT_WATCH_MS = 1_000;
 
 /**
- * Watch timings and backoff. Every field is optional; defaults follow client-go's reflector.
+ * Watch timings and backoff ({@link BackoffTuning}). Every field is optional; defaults follow client-go's
+ * reflector.
  * Tests inject millisecond values.
  */
-export interface WatchTuning {
-  /** @default 800 ({@link DEFAULT_BACKOFF_INITIAL_MS}) */
-  backoffInitialMs?: number | undefined;
-  /** @default 30000 ({@link DEFAULT_BACKOFF_MAX_MS}) */
-  backoffMaxMs?: number | undefined;
-  /** @default 2 ({@link DEFAULT_BACKOFF_FACTOR}) */
-  backoffFactor?: number | undefined;
-  /** @default 1 ({@link DEFAULT_BACKOFF_JITTER}) */
-  backoffJitter?: number | undefined;
-  /** @default 120000 ({@link DEFAULT_BACKOFF_RESET_MS}) */
-  backoffResetMs?: number | undefined;
+export interface WatchTuning extends BackoffTuning {
   /** Watch `timeoutSeconds` is uniform in `[min, 2 × min)`. @default 300 ({@link DEFAULT_MIN_WATCH_TIMEOUT_SECONDS}) */
   minWatchTimeoutSeconds?: number | undefined;
   /** No byte for `timeoutSeconds × 1000 + slack` ms → the watch is considered dead. @default 30000 */
@@ -52,8 +50,6 @@ export interface WatchTuning {
    * @default 60000 ({@link DEFAULT_REPEATED_WARNING_INTERVAL_MS})
    */
   repeatedWarningIntervalMs?: number | undefined;
-  /** Source of randomness in [0, 1), for reproducible tests. @default Math.random */
-  random?: (() => number) | undefined;
 }
 
 /** {@link WatchTuning} with every default filled in. */

@@ -151,7 +151,7 @@ describe('get', () => {
       expect(ca.code).toBe(1);
       expect(ca.stderr).toContain('cannot read --certificate-authority');
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toMatch(/^error: .*not a valid APIExportEndpointSlice/);
+      expect(bad.stderr).toMatch(/^error: .*APIExportEndpointSlice.* is malformed/);
     } finally {
       garbage.close();
     }

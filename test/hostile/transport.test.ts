@@ -252,7 +252,9 @@ describe('answers that are not what was asked for', () => {
       items: [{ kind: 'Secret', metadata: { name: 's' } }],
     });
     const e = await rejectsWith(transportTo(bad).list(widgets, 'root'), isDecodeError);
-    expect(e.message).toMatch(/list item 0 is not a Widget/);
+    expect(e.message).toMatch(
+      /Widget list item 0 "s" is malformed: items\.0\.kind is "Secret", expected Widget/,
+    );
   });
 
   it('rejects a list of another kind and a list item of another kind', async () => {

@@ -163,7 +163,9 @@ describe('list', () => {
     });
     const e = await rejection(t.list(widgets, 'root'));
     expect(isDecodeError(e)).toBe(true);
-    expect((e as Error).message).toMatch(/list item 2 \(bad\) is not a valid Widget: items\.2\.spec\.size/);
+    expect((e as Error).message).toMatch(
+      /Widget list item 2 "bad" is malformed: items\.2\.spec\.size must be a number, got string/,
+    );
     expect((e as { issues: string[] }).issues).toEqual(['items.2.spec.size']);
   });
 

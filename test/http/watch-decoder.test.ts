@@ -70,12 +70,17 @@ describe('WatchDecoder', () => {
 
   it.each([
     ['bad JSON', '{"type":"ADDED",', /not valid JSON/, []],
-    ['an unknown type', ev('CHANGED', {}), /no valid type/, ['type']],
-    ['a missing object', JSON.stringify({ type: 'ADDED' }), /no valid type/, ['object']],
+    ['an unknown type', ev('CHANGED', {}), /watch event is malformed: type/, ['type']],
+    [
+      'a missing object',
+      JSON.stringify({ type: 'ADDED' }),
+      /watch event is malformed: object is required/,
+      ['object'],
+    ],
     [
       'an object failing the schema',
       ev('ADDED', { metadata: { name: 5 } }),
-      /not a valid Widget/,
+      /watch ADDED event: Widget is malformed: object\.metadata\.name must be a string, got number/,
       ['object.metadata.name'],
     ],
     [
@@ -84,7 +89,12 @@ describe('WatchDecoder', () => {
       /BOOKMARK/,
       ['object.metadata.resourceVersion'],
     ],
-    ['an ERROR without a valid Status', ev('ERROR', { code: 'x' }), /no valid Status/, ['object.code']],
+    [
+      'an ERROR without a valid Status',
+      ev('ERROR', { code: 'x' }),
+      /watch ERROR event: Status is malformed: object\.code/,
+      ['object.code'],
+    ],
   ])('reports %s as DECODE_ERROR and goes on', (_what, line, message, issues) => {
     const items = decodeAll([`${line}\n${ev('ADDED', { metadata: { name: 'ok' } })}\n`]);
     expect(items).toHaveLength(2);

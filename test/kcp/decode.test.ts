@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../src/errors.js';
 import { APIEXPORTENDPOINTSLICES } from '../../src/kcp/apiexportendpointslice.js';
-import { clusterOf, decodeObject, pathOf, safeDecode } from '../../src/kcp/decode.js';
+import { clusterOf, decodeObject, malformed, pathOf, safeDecode } from '../../src/kcp/decode.js';
 
 const S = APIEXPORTENDPOINTSLICES.schema;
 const slice = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -81,6 +81,40 @@ describe('decodeObject', () => {
     });
     expect(e.snippet).toBeUndefined();
     expect(errorOf({ metadata: { name: 'x' }, spec: { export: {} } }).snippet).toBeUndefined();
+  });
+});
+
+describe('the one decode message grammar', () => {
+  it("puts the context first and the issue paths under the document's place in what was read", () => {
+    const item = slice({ status: { endpoints: 'nope' } });
+    const r = safeDecode(S, item, 'APIExportEndpointSlice', {
+      context: 'GET https://kcp/list',
+      at: 'items.3',
+      subject: 'APIExportEndpointSlice list item 3 "x"',
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.message).toBe(
+      'GET https://kcp/list: APIExportEndpointSlice list item 3 "x" is malformed: items.3.status.endpoints must be an array, got string',
+    );
+    expect(r.error.issues).toEqual(['items.3.status.endpoints']);
+  });
+
+  it('words an identity mismatch like a schema problem, starting with its path', () => {
+    const e = malformed('Widget', { kind: 'Secret', metadata: { name: 'a' } }, [
+      { path: ['kind'], says: ' is "Secret", expected Widget' },
+    ]);
+    expect(e.message).toBe('Widget "a" is malformed: kind is "Secret", expected Widget');
+    expect(e.issues).toEqual(['kind']);
+    expect(e.snippet).toBe('"Secret"');
+  });
+
+  it('lists three problems and counts the rest, and takes a snippet when one is given', () => {
+    const problems = ['a', 'b', 'c', 'd', 'e'].map((p) => ({ path: [p], says: ' is required' }));
+    const e = malformed('Thing', {}, problems, { snippet: '{}' });
+    expect(e.message).toBe('Thing is malformed: a is required; b is required; c is required (and 2 more)');
+    expect(e.issues).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(e.snippet).toBe('{}');
   });
 });
 

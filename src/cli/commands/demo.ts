@@ -2,6 +2,7 @@ import type { Subscription } from 'rxjs';
 import { createClient } from '../../client.js';
 import type { EndpointChange } from '../../endpoints/types.js';
 import { silentLogger } from '../../logger.js';
+import { delay } from '../../timers.js';
 import type { CliArgs } from '../args.js';
 import { formatDuration } from '../duration.js';
 import { ExitCode } from '../exit-codes.js';
@@ -49,11 +50,6 @@ class Changes {
     });
   }
 }
-
-const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    setTimeout(resolve, ms);
-  });
 
 function indent(text: string, prefix = '    '): string {
   return text
@@ -105,7 +101,7 @@ export async function runDemo(args: CliArgs, io: CliIo): Promise<number> {
       until: (c: EndpointChange) => boolean,
       what: string,
     ): Promise<void> => {
-      await sleep(pause);
+      await delay(pause);
       out();
       out(
         `${style.cyan(`[${formatDuration(Date.now() - started).padStart(6)}]`)} ${style.bold(`Step ${n}/5  ${title}`)}`,
@@ -160,7 +156,7 @@ export async function runDemo(args: CliArgs, io: CliIo): Promise<number> {
       (c) => c.urls.length === 1 && c.removed.length === 1,
       'the URL removal',
     );
-    await sleep(pause);
+    await delay(pause);
     out();
     out(
       `${style.cyan(`[${formatDuration(Date.now() - started).padStart(6)}]`)} ${style.bold('Step 5/5  Done')}`,

@@ -3,7 +3,7 @@ import type { KcpClient } from '../../client-types.js';
 import { exportFacts, sliceFacts } from '../../endpoints/facts.js';
 import { resolveRules, type ExportFacts, type Observation, type SliceFacts } from '../../endpoints/rules.js';
 import type { ResolveOptions } from '../../endpoints/types.js';
-import { isApiStatusError, isKcpError } from '../../errors.js';
+import { isForbidden, isKcpError, isNotFound, isUnauthorized } from '../../errors.js';
 import type { Transport } from '../../http/types.js';
 import { accessReviewBody, SELFSUBJECTACCESSREVIEWS } from '../../kcp/access-review.js';
 import { bindingReferencesExport } from '../../kcp/apibinding.js';
@@ -38,15 +38,14 @@ import type {
 
 type Failed = { state: LookupState; message: string };
 
-/** Classifies a failed read: 404 of an object vs. of the resource type, 401/403, anything else. */
-export function classify(e: unknown): Failed {
+/**
+ * The lookup state of a failed read, with its message: `forbidden` (401/403), `notFound` (404 naming an
+ * object), `notServed` (404 without a name: the resource type is not served), else `error`.
+ */
+export function lookupFailure(e: unknown): Failed {
   const message = isKcpError(e) || e instanceof Error ? e.message : String(e);
-  if (isApiStatusError(e)) {
-    if (e.status === 401 || e.status === 403) return { state: 'forbidden', message };
-    if (e.status === 404) {
-      return { state: e.details?.name === undefined ? 'notServed' : 'notFound', message };
-    }
-  }
+  if (isForbidden(e)) return { state: 'forbidden', message };
+  if (isNotFound(e)) return { state: e.details?.name === undefined ? 'notServed' : 'notFound', message };
   return { state: 'error', message };
 }
 
@@ -59,10 +58,9 @@ interface Read<F, Finding> {
 }
 
 function failedObservation<F>(e: unknown): Observation<F> | undefined {
-  if (isApiStatusError(e) && (e.status === 401 || e.status === 403)) {
-    return { state: 'forbidden', status: e.status, message: e.message };
-  }
-  if (isApiStatusError(e) && e.status === 404) return { state: 'notFound' };
+  if (isForbidden(e))
+    return { state: 'forbidden', status: isUnauthorized(e) ? 401 : 403, message: e.message };
+  if (isNotFound(e)) return { state: 'notFound' };
   return undefined;
 }
 
@@ -71,7 +69,7 @@ async function probeVerbs<T>(rc: ResourceClient<T>, name: string, getFailed: boo
   try {
     await rc.list({ fieldSelector: `metadata.name=${name}` });
   } catch (e) {
-    list = classify(e).state !== 'forbidden';
+    list = lookupFailure(e).state !== 'forbidden';
   }
   return [
     { verb: 'get', allowed: !getFailed },
@@ -119,7 +117,7 @@ async function readExport(
       try {
         v2 = await transport.get(APIEXPORTS_V1ALPHA2, ref.path, ref.name, { signal });
       } catch (e) {
-        if (classify(e).state !== 'notServed') throw e;
+        if (lookupFailure(e).state !== 'notServed') throw e;
       }
     }
     if (v2 === undefined) {
@@ -130,7 +128,7 @@ async function readExport(
       resources = exportedResources(v2);
     }
   } catch (e) {
-    const f = classify(e);
+    const f = lookupFailure(e);
     const verbs = f.state === 'forbidden' ? await probeVerbs(rc, ref.name, true) : undefined;
     return { finding: { ...base, ...f, verbs }, observation: failedObservation(e), error: e };
   }
@@ -167,7 +165,7 @@ async function readSlice(
   try {
     s = await rc.get(ref.name, { signal });
   } catch (e) {
-    const f = classify(e);
+    const f = lookupFailure(e);
     const verbs = f.state === 'forbidden' ? await probeVerbs(rc, ref.name, true) : undefined;
     return {
       finding: { ref, conditions: [], endpoints: [], ...f, verbs },
@@ -202,7 +200,7 @@ async function gatherSchema(client: KcpClient, path: string, name: string): Prom
       versions: s.spec.versions.map((v) => v.name),
     };
   } catch (e) {
-    return { name, ...classify(e) };
+    return { name, ...lookupFailure(e) };
   }
 }
 
@@ -224,7 +222,7 @@ async function gatherConsumer(
       }));
     return { workspace, state: 'found', bindings };
   } catch (e) {
-    return { workspace, ...classify(e), bindings: [] };
+    return { workspace, ...lookupFailure(e), bindings: [] };
   }
 }
 
@@ -242,7 +240,7 @@ async function gatherPartition(
       ? { name, state: 'found', selector: formatLabelSelector(selector) }
       : { name, state: 'found', selector: JSON.stringify(selector), problem };
   } catch (e) {
-    return { name, ...classify(e) };
+    return { name, ...lookupFailure(e) };
   }
 }
 
@@ -271,7 +269,7 @@ async function gatherShards(transport: Transport | undefined, slice: SliceFindin
     });
     return { state: 'found', shards };
   } catch (e) {
-    return { ...classify(e), shards: [] };
+    return { ...lookupFailure(e), shards: [] };
   }
 }
 
@@ -296,7 +294,7 @@ async function gatherAccess(transport: Transport | undefined, exp: ExportFinding
     );
     return { state: 'found', verbs };
   } catch (e) {
-    return { ...classify(e), verbs: [] };
+    return { ...lookupFailure(e), verbs: [] };
   }
 }
 

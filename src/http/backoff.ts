@@ -1,5 +1,34 @@
-import { isApiStatusError } from '../errors.js';
-import { resolveWatchTuning, type WatchTuning } from './tuning.js';
+import { isApiStatusError, suggestsDelay } from '../errors.js';
+
+/** Default initial backoff after a failed list/watch (client-go `defaultBackoffInit`). */
+export const DEFAULT_BACKOFF_INITIAL_MS = 800;
+/** Default backoff cap (client-go `defaultBackoffMax`). */
+export const DEFAULT_BACKOFF_MAX_MS = 30_000;
+/** Default backoff growth factor. */
+export const DEFAULT_BACKOFF_FACTOR = 2;
+/** Default jitter: a delay `d` becomes a sleep in `[d, d * (1 + jitter))`. */
+export const DEFAULT_BACKOFF_JITTER = 1;
+/** The backoff resets after this long without a failure (client-go `defaultBackoffReset`). */
+export const DEFAULT_BACKOFF_RESET_MS = 120_000;
+
+/**
+ * Backoff timings. Every field is optional; defaults follow client-go's reflector. The watch tuning
+ * (`WatchTuning`) extends this, so one tuning object configures the backoff of watches and one-shot reads.
+ */
+export interface BackoffTuning {
+  /** @default 800 ({@link DEFAULT_BACKOFF_INITIAL_MS}) */
+  backoffInitialMs?: number | undefined;
+  /** @default 30000 ({@link DEFAULT_BACKOFF_MAX_MS}) */
+  backoffMaxMs?: number | undefined;
+  /** @default 2 ({@link DEFAULT_BACKOFF_FACTOR}) */
+  backoffFactor?: number | undefined;
+  /** @default 1 ({@link DEFAULT_BACKOFF_JITTER}) */
+  backoffJitter?: number | undefined;
+  /** @default 120000 ({@link DEFAULT_BACKOFF_RESET_MS}) */
+  backoffResetMs?: number | undefined;
+  /** Source of randomness in [0, 1), for reproducible tests. @default Math.random */
+  random?: (() => number) | undefined;
+}
 
 /** Upper bound applied to a server's `Retry-After`, so a bogus header cannot freeze a stream for hours. */
 export const MAX_RETRY_AFTER_MS = 600_000;
@@ -35,14 +64,13 @@ export class Backoff {
   private attempts = 0;
   private healthySince: number | undefined;
 
-  constructor(tuning: WatchTuning = {}) {
-    const t = resolveWatchTuning(tuning);
-    this.initialMs = t.backoffInitialMs;
-    this.maxMs = t.backoffMaxMs;
-    this.factor = t.backoffFactor;
-    this.jitter = t.backoffJitter;
-    this.resetMs = t.backoffResetMs;
-    this.random = t.random;
+  constructor(tuning: BackoffTuning = {}) {
+    this.initialMs = tuning.backoffInitialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
+    this.maxMs = tuning.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
+    this.factor = tuning.backoffFactor ?? DEFAULT_BACKOFF_FACTOR;
+    this.jitter = tuning.backoffJitter ?? DEFAULT_BACKOFF_JITTER;
+    this.resetMs = tuning.backoffResetMs ?? DEFAULT_BACKOFF_RESET_MS;
+    this.random = tuning.random ?? Math.random;
     this.nominalMs = this.initialMs;
   }
 
@@ -72,7 +100,7 @@ export class Backoff {
 
 /** The server-requested retry delay of `error` in ms (capped), or `undefined`. */
 export function retryAfterMs(error: unknown): number | undefined {
-  if (!isApiStatusError(error)) return undefined;
+  if (!suggestsDelay(error) || !isApiStatusError(error)) return undefined;
   const seconds = error.retryAfterSeconds ?? error.details?.retryAfterSeconds;
   if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return undefined;
   return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);

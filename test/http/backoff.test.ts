@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiStatusError, NetworkError } from '../../src/errors.js';
-import { Backoff, MAX_RETRY_AFTER_MS, retryAfterMs } from '../../src/watch/backoff.js';
+import { Backoff, MAX_RETRY_AFTER_MS, retryAfterMs } from '../../src/http/backoff.js';
 
 const tooMany = (seconds: number | undefined, status = 429): ApiStatusError =>
   new ApiStatusError('slow down', { status, reason: 'TooManyRequests', retryAfterSeconds: seconds });
