@@ -2,14 +2,9 @@
 // number of watch connections the server sees, the client process's heap and RSS growth (after GC) from
 // before the client existed to after every first emission, and the time until every subscriber emitted.
 // `node --expose-gc scale.mjs --exports K [--objects sim|kcp]`; prints JSON on the last line.
-// --objects sim (default): the simulator (child process) creates the K exports and its controllers the
-// slices. --objects kcp: a server in a child process (lib/stream-child.mjs) lists K slices and K exports made
-// from the Ready pair recorded from real kcp v0.28.0 (managedFields as kcp serves them) and holds the
-// watches open.
+// --objects sim (default): simulator objects; kcp: objects made from real kcp's (lib/watch-server.mjs).
 import { createClient } from '../dist/index.js';
-import { kcpObjectLists } from './lib/record.mjs';
-import { startRemoteSimulator } from './lib/sim-remote.mjs';
-import { startStreamServer } from './lib/stream-server.mjs';
+import { startWatchServer } from './lib/watch-server.mjs';
 import { flags, gc, machine, round, sleep } from './lib/stats.mjs';
 
 const f = flags();
@@ -20,36 +15,7 @@ const M = Number(f.subscribers ?? K);
 const PROVIDER = 'root:org:provider';
 const MB = 2 ** 20;
 const OBJECTS = f.objects ?? 'sim';
-if (OBJECTS !== 'sim' && OBJECTS !== 'kcp') throw new Error(`--objects sim|kcp, not ${OBJECTS}`);
-
-/** The server: `{ url, token, watches(), connections(), close() }`. */
-async function startServer() {
-  if (OBJECTS === 'kcp') {
-    const lists = kcpObjectLists(K, PROVIDER);
-    const server = await startStreamServer({
-      apiexportendpointslices: { list: lists.apiexportendpointslices },
-      apiexports: { list: lists.apiexports },
-    });
-    return {
-      url: server.url,
-      token: 't',
-      watches: async () => (await server.stats()).openWatches,
-      connections: async () => (await server.stats()).openSockets,
-      close: () => server.close(),
-    };
-  }
-  const sim = await startRemoteSimulator({ retainedEvents: 1000 });
-  await sim.call('createWorkspace', PROVIDER);
-  await sim.call('createExports', PROVIDER, K);
-  return {
-    url: sim.url,
-    token: sim.token,
-    watches: async () => (await sim.call('watches')).result,
-    connections: async () => (await sim.call('connections')).result,
-    close: () => sim.close(),
-  };
-}
-const sim = await startServer();
+const sim = await startWatchServer(OBJECTS, K, PROVIDER, { retainedEvents: 1000 });
 await sleep(100);
 gc();
 const before = process.memoryUsage();
@@ -98,7 +64,7 @@ await sim.close();
 const result = {
   machine: machine(),
   exports: K,
-  objects: OBJECTS === 'kcp' ? 'kcp v0.28.0 (recorded, templated)' : 'simulator',
+  objects: sim.objects,
   subscribers: M,
   watchConnections: watches,
   tcpConnections: connections,
