@@ -26,7 +26,7 @@ const N = Number(f.events ?? 20_000);
 const ROUNDS = Number(f.rounds ?? 7);
 const MODE = f.mode ?? 'burst';
 if (MODE !== 'burst' && MODE !== 'live') throw new Error(`--mode burst|live, not ${MODE}`);
-const INTERVAL_US = Number(f['interval-us'] ?? 200);
+const INTERVAL_US = Number(f['interval-us'] ?? 500);
 const {
   Reflector,
   WatchDecoder,

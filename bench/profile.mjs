@@ -28,7 +28,7 @@ const recorded = f.objects === 'kcp' ? recordedKcpEvents() : await recordEvents(
 const stream = { ...expand(recorded[plural], N), list: listOf(recorded[plural]) };
 const server = await startStreamServer(
   { [plural]: stream },
-  { mode, intervalUs: Number(f['interval-us'] ?? 200) },
+  { mode, intervalUs: Number(f['interval-us'] ?? 500) },
 );
 const transport = createTransport({
   connection: {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 
 const manifest = JSON.parse(process.argv[2]);
 const CHUNK = 64 * 1024;
-const INTERVAL_MS = (manifest.intervalUs ?? 200) / 1000;
+const INTERVAL_MS = (manifest.intervalUs ?? 500) / 1000;
 const EMPTY_LIST = Buffer.from(
   JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] }),
 );

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
  * (watch bytes and list body). `mode`: 'burst' (64 KiB writes, many events per chunk) or 'live' (one event per
  * write, one every `intervalUs` µs). Resolves `{ url, stats(), close() }`.
  */
-export async function startStreamServer(resources, { mode = 'burst', intervalUs = 200 } = {}) {
+export async function startStreamServer(resources, { mode = 'burst', intervalUs = 500 } = {}) {
   // the payloads go through files: IPC would copy tens of MB through JSON
   const dir = mkdtempSync(join(tmpdir(), 'kcp-bench-stream-'));
   const manifest = { dir, mode, intervalUs, resources: {} };
