@@ -1,17 +1,15 @@
 // Where the memory of K watched exports goes: samples live allocations (V8 sampling heap profiler) while K
 // subscriptions are made and synced, then prints the allocation sites holding the most retained bytes.
-// `node --expose-gc heap-profile.mjs --exports K [--subscribers M]`.
+// `node --expose-gc heap-profile.mjs --exports K [--subscribers M] [--objects sim|kcp]` (objects: see scale.mjs).
 import { Session } from 'node:inspector/promises';
 import { createClient } from '../dist/index.js';
-import { startRemoteSimulator } from './lib/sim-remote.mjs';
+import { startWatchServer } from './lib/watch-server.mjs';
 import { flags, gc, sleep } from './lib/stats.mjs';
 
 const f = flags();
 const K = Number(f.exports ?? 2000);
 const M = Number(f.subscribers ?? K);
-const sim = await startRemoteSimulator();
-await sim.call('createWorkspace', 'root:org:provider');
-await sim.call('createExports', 'root:org:provider', K);
+const sim = await startWatchServer(f.objects ?? 'sim', K, 'root:org:provider');
 const session = new Session();
 session.connect();
 gc();

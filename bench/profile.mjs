@@ -1,10 +1,12 @@
 // CPU profile of our watch path on the recorded stream: `node profile.mjs [--target reflector|decoder]
-// [--events N]`. Prints the functions with the most self time (file:line), grouped, so a miss in decode.mjs
-// can be explained. Writes the raw .cpuprofile to .profiles/ for Chrome DevTools.
+// [--events N] [--resource apiexportendpointslices|apibindings] [--objects sim|kcp] [--mode burst|live]
+// [--interval-us U]` (objects and modes as in decode.mjs; the server runs in a child process). Prints the
+// functions with the most self time (file:line), grouped, so a miss in decode.mjs can be explained. Writes the
+// raw .cpuprofile to .profiles/ for Chrome DevTools.
 import { Session } from 'node:inspector/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expand, recordEvents } from './lib/record.mjs';
+import { expand, listOf, recordEvents, recordedKcpEvents } from './lib/record.mjs';
 import { startStreamServer } from './lib/stream-server.mjs';
 import { flags } from './lib/stats.mjs';
 
@@ -21,9 +23,13 @@ const {
   APIBINDINGS_V1ALPHA2,
 } = await import('./.build/internals.mjs');
 const desc = plural === 'apibindings' ? APIBINDINGS_V1ALPHA2 : APIEXPORTENDPOINTSLICES;
-const recorded = await recordEvents();
-const stream = expand(recorded[plural], N);
-const server = await startStreamServer({ [plural]: stream });
+const mode = f.mode ?? 'burst';
+const recorded = f.objects === 'kcp' ? recordedKcpEvents() : await recordEvents();
+const stream = { ...expand(recorded[plural], N), list: listOf(recorded[plural]) };
+const server = await startStreamServer(
+  { [plural]: stream },
+  { mode, intervalUs: Number(f['interval-us'] ?? 500) },
+);
 const transport = createTransport({
   connection: {
     server: `${server.url}/clusters/root`,
@@ -35,8 +41,12 @@ const transport = createTransport({
 async function once() {
   if (target === 'decoder') {
     const dec = new WatchDecoder(desc.schema, desc.kind);
-    for (let off = 0; off < stream.payload.length; off += 65536)
-      dec.feed(stream.payload.subarray(off, off + 65536));
+    const buf = stream.payload;
+    if (mode === 'burst')
+      for (let off = 0; off < buf.length; off += 65536) dec.feed(buf.subarray(off, off + 65536));
+    else
+      for (let start = 0, i = buf.indexOf(10); i !== -1; start = i + 1, i = buf.indexOf(10, start))
+        dec.feed(buf.subarray(start, i + 1));
     dec.end();
     return;
   }
@@ -72,17 +82,22 @@ transport.close();
 
 const dir = fileURLToPath(new URL('./.profiles/', import.meta.url));
 mkdirSync(dir, { recursive: true });
-writeFileSync(`${dir}${target}-${plural}.cpuprofile`, JSON.stringify(profile));
+writeFileSync(`${dir}${target}-${plural}-${f.objects ?? 'sim'}-${mode}.cpuprofile`, JSON.stringify(profile));
 
 // self time per node = samples hitting it
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const counts = new Map();
 for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
 const self = new Map();
-let total = 0;
+let total = 0; // busy samples: (idle) is left out, it is most of a live watch
+let idle = 0;
 for (const [id, c] of counts) {
   const n = byId.get(id);
   const { functionName, url, lineNumber } = n.callFrame;
+  if (functionName === '(idle)') {
+    idle += c;
+    continue;
+  }
   const file = url
     .replace(/^.*\/(node_modules\/[^/]+|bench\/\.build|dist|node:)/, '$1')
     .replace(/^file:\/\//, '');
@@ -103,15 +118,17 @@ const bucket = (k) =>
             ? 'GC'
             : /\.build/.test(k)
               ? 'kcp-endpoints code'
-              : /\(program\)|\(idle\)/.test(k)
-                ? 'idle/program'
+              : /\(program\)/.test(k)
+                ? '(program): native code outside JS'
                 : 'node internals (streams, promises, buffers)';
 const buckets = new Map();
 for (const [k, c] of self) buckets.set(bucket(k), (buckets.get(bucket(k)) ?? 0) + c);
 console.log(
-  `${target} on ${N} ${plural} events: ${ms.toFixed(0)} ms, ${Math.round(N / (ms / 1000)).toLocaleString('en-US')} ev/s`,
+  `${target} on ${N} ${f.objects === 'kcp' ? 'real-kcp' : 'simulator'} ${plural} events, ${mode} mode: ${ms.toFixed(0)} ms, ${Math.round(N / (ms / 1000)).toLocaleString('en-US')} ev/s`,
 );
-console.log('self time by area:');
+console.log(
+  `self time by area (% of busy samples; idle ${((idle / (idle + total)) * 100).toFixed(1)} % of all):`,
+);
 for (const [k, c] of [...buckets].sort((a, b) => b[1] - a[1]))
   console.log(`  ${((c / total) * 100).toFixed(1).padStart(5)} %  ${k}`);
 console.log('top functions (self time):');

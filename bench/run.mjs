@@ -1,7 +1,9 @@
-// Runs every benchmark, each in a fresh node process, and writes results/latest.json and results/latest.md.
-// Needs the built package (../dist, `npx tsup` at the root) and `npm ci` in bench/. `node run.mjs [--quick]
-// [--only decode,latency,scale,cold-start]`.
-import { spawn } from 'node:child_process';
+// Runs every benchmark, each in a fresh node process, prints one summary table (every figure of the targets
+// with its peer measured in the same run, the target and met/missed) and writes results/latest.json and
+// results/latest.md (not committed). Needs the built package (../dist, `npx tsup` at the root) and `npm ci` in
+// bench/. `node run.mjs [--quick | --smoke] [--only decode,latency,scale,cold-start,size] [--no-instructions]`.
+// --quick: fewer rounds and samples; --smoke: tiny runs that only check every benchmark works (not figures).
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildInternals } from './lib/build.mjs';
@@ -9,7 +11,8 @@ import { flags, fmt, machine } from './lib/stats.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const f = flags();
-const quick = f.quick === true;
+const smoke = f.smoke === true;
+const quick = f.quick === true || smoke;
 const only = typeof f.only === 'string' ? new Set(f.only.split(',')) : undefined;
 const wanted = (name) => only === undefined || only.has(name);
 
@@ -21,14 +24,28 @@ for (const file of ['../dist/index.js', '../dist/testing.js']) {
 }
 await buildInternals();
 
+// every benchmark child dies with this process (also on an error or a signal here)
+const children = new Set();
+const killChildren = () => {
+  for (const c of children) c.kill('SIGTERM');
+};
+process.on('exit', killChildren);
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    killChildren();
+    process.exit(130);
+  });
+
 function bench(script, args, nodeFlags = []) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeFlags, here(script), ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    children.add(child);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => {
+      children.delete(child);
       const last = out.trim().split('\n').pop();
       if (code !== 0 || !last?.startsWith('{'))
         reject(new Error(`${script} ${args.join(' ')} exited with ${code}`));
@@ -38,38 +55,44 @@ function bench(script, args, nodeFlags = []) {
 }
 
 const started = Date.now();
-const results = { date: new Date().toISOString(), machine: machine(), quick };
+const results = { date: new Date().toISOString(), machine: machine(), quick, smoke };
 console.error(
   `machine: ${results.machine.cpus} × ${results.machine.model}, Node ${results.machine.node}, ${results.machine.os}`,
 );
+const DECODE_RUNS = [
+  ['sim', 'burst'],
+  ['kcp', 'burst'],
+  ['sim', 'live'],
+  ['kcp', 'live'],
+];
 if (wanted('decode')) {
-  console.error('\n# 1. watch decoding throughput');
-  results.decode = await bench('decode.mjs', [
-    '--events',
-    quick ? '5000' : '20000',
-    '--rounds',
-    quick ? '3' : '7',
-  ]);
-  console.error('\n# 1b. watch decoding throughput, objects recorded from real kcp v0.28.0');
-  results.decodeKcp = await bench('decode.mjs', [
-    '--events',
-    quick ? '5000' : '20000',
-    '--rounds',
-    quick ? '3' : '7',
-    '--objects',
-    'kcp',
-  ]);
+  results.decode = {};
+  for (const [objects, mode] of DECODE_RUNS) {
+    console.error(`\n# 1. watch decoding, ${objects} objects, ${mode} mode`);
+    // live: one event every 500 µs, so 1,000 events take 0.5 s per consumer and round
+    const events = smoke ? 300 : mode === 'burst' ? (quick ? 5000 : 20000) : quick ? 500 : 1000;
+    results.decode[`${objects}-${mode}`] = await bench('decode.mjs', [
+      '--events',
+      String(events),
+      '--rounds',
+      smoke ? '1' : quick ? '3' : mode === 'burst' ? '7' : '5',
+      '--objects',
+      objects,
+      '--mode',
+      mode,
+    ]);
+  }
 }
 if (wanted('latency')) {
   console.error('\n# 2. propagation latency');
   results.latency = [];
-  for (const k of quick ? [1, 100, 1000] : [1, 100, 1000, 10000]) {
+  for (const k of smoke ? [1, 1000] : quick ? [1, 100, 1000] : [1, 100, 1000, 10000]) {
     results.latency.push(
       await bench('latency.mjs', [
         '--exports',
         String(k),
         '--samples',
-        quick ? '50' : k >= 10000 ? '100' : '300',
+        smoke ? '20' : quick ? '50' : k >= 10000 ? '100' : '300',
       ]),
     );
   }
@@ -77,47 +100,200 @@ if (wanted('latency')) {
 if (wanted('scale')) {
   console.error('\n# 3. scale');
   results.scale = [];
-  for (const k of [1000, 10000]) {
-    for (let i = 0; i < (quick ? 1 : 3); i++)
-      results.scale.push(await bench('scale.mjs', ['--exports', String(k)], ['--expose-gc']));
-  }
+  for (const objects of ['sim', 'kcp'])
+    for (const k of [1000, 10000]) {
+      for (let i = 0; i < (quick ? 1 : 3); i++)
+        results.scale.push(
+          await bench('scale.mjs', ['--exports', String(k), '--objects', objects], ['--expose-gc']),
+        );
+    }
 }
 if (wanted('cold-start')) {
   console.error('\n# 4. CLI cold start');
   if (!existsSync(here('../dist/cli.js'))) results.coldStart = { skipped: 'dist/cli.js missing' };
-  else results.coldStart = await bench('cold-start.mjs', ['--runs', quick ? '5' : '15']);
+  else
+    results.coldStart = await bench('cold-start.mjs', [
+      '--runs',
+      smoke ? '2' : quick ? '5' : '15',
+      ...(f['no-instructions'] === true ? [] : ['--instructions']),
+    ]);
+}
+if (wanted('size')) {
+  console.error('\n# 5. package size');
+  results.size = await new Promise((resolve) =>
+    execFile(
+      'npm',
+      ['pack', '--dry-run', '--json', '--ignore-scripts'],
+      { cwd: here('..'), maxBuffer: 16 * 2 ** 20 },
+      (err, stdout) => {
+        if (err) return resolve({ skipped: `npm pack failed: ${err.message}` });
+        const [p] = JSON.parse(stdout);
+        const maps = p.files.filter((x) => x.path.endsWith('.map')).reduce((a, x) => a + x.size, 0);
+        const types = p.files.filter((x) => /\.d\.c?ts$/.test(x.path)).reduce((a, x) => a + x.size, 0);
+        const cli = p.files.find((x) => x.path === 'dist/cli.js')?.size;
+        resolve({ tarball: p.size, unpacked: p.unpackedSize, files: p.entryCount, maps, types, cli });
+      },
+    ),
+  );
+  console.error(JSON.stringify(results.size));
 }
 results.elapsedS = Math.round((Date.now() - started) / 1000);
 
-// markdown summary
+// ---- summary: every target with its figure and its peer from this run ----
+const MB = 2 ** 20;
+const x = (r) => (r === undefined ? '—' : `${r.median}× (${r.min}–${r.max})`);
+const verdict = (value, ok) => (value === undefined ? 'not measured' : ok ? 'met' : '**missed**');
+const rows = [];
+for (const [objects, mode] of DECODE_RUNS) {
+  const d = results.decode?.[`${objects}-${mode}`];
+  const s = d?.streams.apiexportendpointslices;
+  const r = d?.ratios.apiexportendpointslices;
+  const unit = mode === 'burst' ? 'ev/s' : 'ev/CPU-s';
+  const what = `reflector decode, ${objects === 'sim' ? 'simulator' : 'real-kcp'} slices, ${mode}`;
+  const ours = s === undefined ? '—' : `${fmt(s.rate.ours)} ${unit}`;
+  const bare = objects === 'sim' ? 0.75 : 0.85;
+  rows.push([
+    what,
+    ours,
+    s === undefined ? '—' : `bare split+JSON.parse ${fmt(s.rate.baseline)} ${unit}`,
+    x(r?.oursVsBaseline),
+    `≥ ${bare}× bare`,
+    verdict(r, r?.oursVsBaseline.median >= bare),
+  ]);
+  if (objects === 'kcp')
+    rows.push([
+      what,
+      ours,
+      s === undefined ? '—' : `client-node ListWatch ${fmt(s.rate.listWatch)} ${unit}`,
+      x(r?.oursVsListWatch),
+      '≥ 1.0× ListWatch',
+      verdict(r, r?.oursVsListWatch.median >= 1),
+    ]);
+}
+const c = results.coldStart?.ms === undefined ? undefined : results.coldStart;
+for (const env of Object.keys(c?.environments ?? { 'as is': [] })) {
+  const peer = c?.kubectlPeer;
+  const ours = c?.ms[`${env}|kcp-endpoints`];
+  const r = c?.ratios[`${env}|kcp-endpoints / ${peer}`];
+  rows.push([
+    `\`get -o urls\` cold start, env ${env}`,
+    ours === undefined ? '—' : `${ours.median} ms`,
+    peer === undefined ? '—' : `${peer} ${c.ms[`${env}|${peer}`].median} ms`,
+    x(r),
+    '≤ 1.2× kubectl',
+    verdict(r, r?.median <= 1.2),
+  ]);
+  const instr = c?.instructionsM?.[`${env}|kcp-endpoints`];
+  const peerInstr = c?.instructionsM?.[`${env}|${peer}`];
+  rows.push([
+    `\`get -o urls\` instructions, env ${env}`,
+    instr === undefined ? '—' : `${fmt(instr)} M`,
+    peerInstr === undefined ? '—' : `${peer} ${fmt(peerInstr)} M`,
+    instr === undefined || peerInstr === undefined ? '—' : `${(instr / peerInstr).toFixed(2)}×`,
+    '≤ 600 M',
+    verdict(instr, instr <= 600),
+  ]);
+}
+const scaleOf = (objects, k) => {
+  const runs = results.scale?.filter((s) => s.exports === k && s.objects.startsWith(objects));
+  if (runs === undefined || runs.length === 0) return undefined;
+  const heaps = runs.map((s) => s.heapGrowthMb).sort((a, b) => a - b);
+  return { heap: heaps[Math.floor(heaps.length / 2)], runs };
+};
+const heapKcp = scaleOf('kcp', 10000);
+const heapSim = scaleOf('simulator', 10000);
+rows.push([
+  'heap growth, 10,000 watched exports, real-kcp objects',
+  heapKcp === undefined ? '—' : `${heapKcp.heap} MB`,
+  heapSim === undefined ? '—' : `simulator objects ${heapSim.heap} MB`,
+  '—',
+  '< 60 MB',
+  verdict(heapKcp, heapKcp?.heap < 60),
+]);
+const size = results.size?.unpacked === undefined ? undefined : results.size;
+rows.push([
+  'install size (npm pack, unpacked)',
+  size === undefined ? '—' : `${(size.unpacked / MB).toFixed(2)} MB`,
+  size === undefined
+    ? '—'
+    : `of which source maps ${(size.maps / MB).toFixed(2)} MB, types ${(size.types / MB).toFixed(2)} MB; tarball ${(size.tarball / MB).toFixed(2)} MB`,
+  '—',
+  '≤ 1.5 MB',
+  verdict(size, size?.unpacked <= 1.5 * MB),
+]);
+const lat = results.latency?.find((l) => l.exports === 1000);
+rows.push([
+  'p99 propagation, 1,000 watched exports',
+  lat === undefined ? '—' : `${lat.ms.p99} ms`,
+  lat === undefined ? '—' : `p50 ${lat.ms.p50} ms, max ${lat.ms.max} ms`,
+  '—',
+  '< 5 ms',
+  verdict(lat, lat?.ms.p99 < 5),
+]);
+
 const md = [];
 const m = results.machine;
 md.push(
-  `Run ${results.date} on ${m.cpus} × ${m.model}, ${m.memoryGb} GB, Node ${m.node}, ${m.os}${quick ? ' (quick mode)' : ''}; ${results.elapsedS} s.`,
+  `Run ${results.date} on ${m.cpus} × ${m.model}, ${m.memoryGb} GB, Node ${m.node}, ${m.os}${smoke ? ' (smoke run: not figures)' : quick ? ' (quick mode)' : ''}; ${results.elapsedS} s.`,
+  '',
+  '## Targets',
+  '',
+  '| figure | ours | peer (same run) | ours / peer | target | verdict |',
+  '|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.join(' | ')} |`),
   '',
 );
-for (const [d, title] of [
-  [results.decode, 'simulator objects'],
-  [results.decodeKcp, 'objects recorded from real kcp v0.28.0, with managedFields'],
-]) {
-  if (d === undefined) continue;
+if (c !== undefined)
   md.push(
-    `## 1. Watch decoding throughput, ${title} (${fmt(d.events)} events per stream, median of ${d.rounds} rounds)`,
+    `Environment: ${Object.entries(c.environment)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}.`,
     '',
   );
+
+const DECODE_COLUMNS = [
+  ['ours', 'reflector'],
+  ['oursRaw', 'raw watch'],
+  ['clientNode', 'client-node Watch'],
+  ['listWatch', 'client-node ListWatch'],
+  ['baseline', 'split+JSON.parse'],
+  ['memDecoder', 'decoder in memory'],
+  ['memBaseline', 'split+JSON.parse in memory'],
+];
+for (const [key, d] of Object.entries(results.decode ?? {})) {
+  const live = d.mode === 'live';
   md.push(
-    '| stream | ours (reflector) | ours (raw watch) | client-node Watch | split+JSON.parse | ours/client-node | ours/baseline | in-memory decoder/baseline |',
+    `## 1. Watch decoding, ${d.objects} objects, ${d.mode} mode (${fmt(d.events)} events per stream, median of ${d.rounds} rounds; ${d.metric}${live ? `; one event every ${d.intervalUs} µs, ${d.serverStalls} server stalls` : ''})`,
+    '',
+    `| stream | ${DECODE_COLUMNS.map((col) => col[1]).join(' | ')} |`,
+    `|---|${DECODE_COLUMNS.map(() => '---').join('|')}|`,
   );
-  md.push('|---|---|---|---|---|---|---|---|');
-  for (const [plural, s] of Object.entries(d.streams)) {
-    const r = d.ratios[plural];
-    const e = s.eventsPerSecond;
-    const c = (k) => `${fmt(e[k])} ev/s ±${s.spreadPct[k]}%`;
+  for (const [plural, s] of Object.entries(d.streams))
     md.push(
-      `| ${plural} (${s.bytesPerEvent} B/event) | ${c('ours')} | ${c('oursRaw')} | ${c('clientNode')} | ${c('baseline')} | ` +
-        `${r.oursVsClientNode.median}× (${r.oursVsClientNode.min}–${r.oursVsClientNode.max}) | ${r.oursVsBaseline.median}× | ${r.memDecoderVsMemBaseline.median}× |`,
+      `| ${plural} (${s.bytesPerEvent} B/event, ${s.eventsPerChunk} per chunk, list of ${s.listItems}) | ${DECODE_COLUMNS.map(
+        ([k]) => `${fmt(s.rate[k])} ±${s.spreadPct[k]}%`,
+      ).join(' | ')} |`,
     );
-  }
+  md.push(
+    '',
+    `| ratio (${key}) | ${Object.keys(d.streams).join(' | ')} |`,
+    `|---|${Object.keys(d.streams)
+      .map(() => '---')
+      .join('|')}|`,
+  );
+  const names = Object.keys(Object.values(d.ratios)[0]);
+  for (const n of names)
+    md.push(
+      `| ${n} | ${Object.values(d.ratios)
+        .map((r) => x(r[n]))
+        .join(' | ')} |`,
+    );
+  for (const n of Object.keys(Object.values(d.cpuRatios ?? {})[0] ?? {}))
+    md.push(
+      `| ${n} per CPU-second | ${Object.values(d.cpuRatios)
+        .map((r) => x(r[n]))
+        .join(' | ')} |`,
+    );
   md.push('');
 }
 if (results.latency) {
@@ -135,30 +311,41 @@ if (results.scale) {
   md.push(
     '## 3. Scale (one workspace, every export watched)',
     '',
-    '| exports | watch connections | first emission for all (ms) | heap growth MB | RSS growth MB |',
-    '|---|---|---|---|---|',
+    '| objects | exports | watch connections | TCP connections | first emission for all (ms) | first phases | heap growth MB | RSS growth MB |',
+    '|---|---|---|---|---|---|---|---|',
   );
   for (const s of results.scale)
     md.push(
-      `| ${fmt(s.exports)} | ${s.watchConnections} | ${s.firstEmissionAllMs} | ${s.heapGrowthMb} | ${s.rssGrowthMb} |`,
+      `| ${s.objects} | ${fmt(s.exports)} | ${s.watchConnections} | ${s.tcpConnections} | ${s.firstEmissionAllMs} | ${Object.entries(
+        s.firstPhases,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')} | ${s.heapGrowthMb} | ${s.rssGrowthMb} |`,
     );
   md.push('');
 }
-if (results.coldStart?.ms) {
-  const c = results.coldStart;
+if (c !== undefined) {
   md.push(
-    `## 4. CLI cold start (${c.runs} alternating runs, kubectl ${c.kubectl})`,
+    `## 4. CLI cold start (${c.runs} alternating runs; kubectl ${c.kubectl}${c.kubectlDirect ? `, binary ${c.kubectlDirect}` : ''}; ${c.instructionsNote})`,
     '',
-    '| command | median ms | min | max |',
-    '|---|---|---|---|',
+    '| environment | command | median ms | min | max | M instructions |',
+    '|---|---|---|---|---|---|',
   );
-  for (const [k, v] of Object.entries(c.ms))
-    md.push(`| ${k} | ${v.median} | ${fmt(v.min, 1)} | ${fmt(v.max, 1)} |`);
+  for (const [key, v] of Object.entries(c.ms)) {
+    const [env, name] = key.split('|');
+    md.push(`| ${env} | ${name} | ${v.median} | ${v.min} | ${v.max} | ${c.instructionsM?.[key] ?? '—'} |`);
+  }
   md.push('');
-  for (const [k, v] of Object.entries(c.ratios))
-    md.push(`- ${k}: median ${v.median}× (${v.min}–${v.max}); > 1 means kcp-endpoints is faster`);
+  for (const [k, v] of Object.entries(c.ratios)) md.push(`- ${k.replace('|', ': ')}: ${x(v)}`);
   md.push('');
 }
+if (size !== undefined)
+  md.push(
+    '## 5. Package size (`npm pack --dry-run`)',
+    '',
+    `${fmt(size.unpacked)} B unpacked in ${size.files} files (source maps ${fmt(size.maps)} B, type declarations ${fmt(size.types)} B, dist/cli.js ${fmt(size.cli)} B); tarball ${fmt(size.tarball)} B.`,
+    '',
+  );
 mkdirSync(here('./results'), { recursive: true });
 writeFileSync(here('./results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(here('./results/latest.md'), `${md.join('\n')}\n`);

@@ -71,6 +71,26 @@ export function recordedKcpEvents() {
 }
 
 /**
+ * The body of a list answer at `resourceVersion` "1" that the streams of {@link expand} follow: every object
+ * of `lines` (keyed by its logical cluster and name) in its last state before any deletion, so the store
+ * starts with each object the stream changes.
+ */
+export function listOf(lines) {
+  const last = new Map();
+  let kind = 'List';
+  let apiVersion = 'v1';
+  for (const l of lines) {
+    const { type, object } = JSON.parse(l);
+    const key = `${object.metadata.annotations?.['kcp.io/cluster'] ?? ''}|${object.metadata.name}`;
+    if (type !== 'DELETED') last.set(key, object);
+    kind = `${object.kind}List`;
+    apiVersion = object.apiVersion;
+  }
+  const items = [...last.values()].map((o) => ({ ...o, metadata: { ...o.metadata, resourceVersion: '1' } }));
+  return Buffer.from(JSON.stringify({ kind, apiVersion, metadata: { resourceVersion: '1' }, items }));
+}
+
+/**
  * `n` watch lines cycling through `lines` with strictly increasing resourceVersions; the last one is a
  * MODIFIED event carrying `finalRv` so consumers know when they are done. Returns the payload as one Buffer.
  */
@@ -84,4 +104,40 @@ export function expand(lines, n) {
     out.push(JSON.stringify(ev));
   }
   return { payload: Buffer.from(`${out.join('\n')}\n`), finalRv: String(1000 + n - 1) };
+}
+
+/**
+ * List bodies of `k` APIExportEndpointSlices and `k` APIExports (`export-0` … in workspace `path`) made from
+ * the Ready pair recorded from real kcp v0.28.0 (today-cowboys): the same shape, managedFields and sizes, with
+ * names, uids, URLs and identity hashes made unique per object.
+ */
+export function kcpObjectLists(k, path) {
+  const dir = new URL('../../test/fixtures/kcp-v0.28.0/', import.meta.url);
+  const read = (plural) => JSON.parse(readFileSync(new URL(`${plural}-list.json`, dir), 'utf8'));
+  const sliceList = read('apiexportendpointslices');
+  const exportList = read('apiexports');
+  const slice = JSON.stringify(sliceList.items.find((o) => o.metadata.name === 'today-cowboys'));
+  const exp = exportList.items.find((o) => o.metadata.name === 'today-cowboys');
+  const exportText = JSON.stringify(exp);
+  const { uid: exportUid } = exp.metadata;
+  const sliceUid = JSON.parse(slice).metadata.uid;
+  const hash = exp.status.identityHash;
+  const hex = (i, n) => i.toString(16).padStart(n, '0');
+  const fill = (text, i) =>
+    text
+      .replaceAll('root:fixtures-provider', path)
+      .replaceAll('today-cowboys', `export-${i}`)
+      .replaceAll(exportUid, `${exportUid.slice(0, 24)}${hex(i, 12)}`)
+      .replaceAll(sliceUid, `${sliceUid.slice(0, 24)}${hex(i, 12)}`)
+      .replaceAll(hash, `${hash.slice(0, 56)}${hex(i, 8)}`);
+  const list = (template, l) =>
+    Buffer.from(
+      JSON.stringify({
+        kind: l.kind,
+        apiVersion: l.apiVersion,
+        metadata: { resourceVersion: '1' },
+        items: Array.from({ length: k }, (_, i) => JSON.parse(fill(template, i))),
+      }),
+    );
+  return { apiexportendpointslices: list(slice, sliceList), apiexports: list(exportText, exportList) };
 }

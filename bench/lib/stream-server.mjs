@@ -1,58 +1,65 @@
-// A loopback server that answers every watch request with the same prebuilt payload (written in 64 KiB
-// chunks, honouring back-pressure) and then holds the connection open until the client goes away; list
-// requests get an empty list. Used to compare watch consumers on identical bytes.
-import { createServer } from 'node:http';
+// A loopback server, in a child process (lib/stream-child.mjs), that answers every watch request of a plural
+// with the same prebuilt payload and then holds the connection open until the client goes away; list
+// requests get the plural's prebuilt list (or an empty one). Used to compare watch consumers on identical
+// bytes without charging the server's CPU to the client process.
+import { fork } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const CHUNK = 64 * 1024;
-
-/** Starts the server; `payloads` maps a path suffix (plural) to `{ payload: Buffer }`. */
-export async function startStreamServer(payloads) {
-  const sockets = new Set();
-  const server = createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    const plural = url.pathname.split('/').pop();
-    const entry = payloads[plural];
-    if (entry === undefined) {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end('{"kind":"Status","apiVersion":"v1","status":"Failure","code":404,"reason":"NotFound"}');
-      return;
-    }
-    if (url.searchParams.get('watch') !== 'true') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] }),
-      );
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
-    const buf = entry.payload;
-    let off = 0;
-    const pump = () => {
-      while (off < buf.length) {
-        const end = Math.min(off + CHUNK, buf.length);
-        const ok = res.write(buf.subarray(off, end));
-        off = end;
-        if (!ok) {
-          res.once('drain', pump);
-          return;
-        }
-      }
-    };
-    pump();
+/**
+ * Starts the server. `resources` maps a plural (the last path segment) to `{ payload?: Buffer, list?: Buffer }`
+ * (watch bytes and list body). `mode`: 'burst' (64 KiB writes, many events per chunk) or 'live' (one event per
+ * write, one every `intervalUs` µs). Resolves `{ url, stats(), close() }`.
+ */
+export async function startStreamServer(resources, { mode = 'burst', intervalUs = 500 } = {}) {
+  // the payloads go through files: IPC would copy tens of MB through JSON
+  const dir = mkdtempSync(join(tmpdir(), 'kcp-bench-stream-'));
+  const manifest = { dir, mode, intervalUs, resources: {} };
+  for (const [plural, r] of Object.entries(resources)) {
+    const entry = {};
+    if (r.payload !== undefined) writeFileSync(join(dir, (entry.watch = `${plural}.watch`)), r.payload);
+    if (r.list !== undefined) writeFileSync(join(dir, (entry.list = `${plural}.list`)), r.list);
+    manifest.resources[plural] = entry;
+  }
+  const child = fork(
+    fileURLToPath(new URL('./stream-child.mjs', import.meta.url)),
+    [JSON.stringify(manifest)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  // the child exits when this process goes away (its IPC channel closes), also on a crash here
+  let next = 1;
+  const pending = new Map();
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`stream server exited with ${code}`)));
+    child.on('message', (m) => {
+      if (m.ready) resolve(m.ready.url);
+      else pending.get(m.id)?.(m.result);
+    });
   });
-  server.on('connection', (s) => {
-    s.setNoDelay(true);
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
+  const call = (method) =>
+    new Promise((resolve) => {
+      const id = next++;
+      pending.set(id, (result) => {
+        pending.delete(id);
+        resolve(result);
+      });
+      child.send({ id, method });
+    });
   return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    url,
+    /** Requests, lists, watches, open watches, TCP connections and live-mode stalls seen so far. */
+    stats: () => call('stats'),
+    async close() {
+      if (child.exitCode === null) {
+        await Promise.race([call('close'), exited]);
+        if (child.connected) child.disconnect();
+      }
+      await exited;
+    },
   };
 }
