@@ -49,10 +49,20 @@ export interface SimulatorOptions {
 export interface CreateExportOptions {
   /**
    * Exported resources (v1alpha2 `spec.resources`); an APIResourceSchema named as each `schema` is created in
-   * the export's workspace too (kept when one with the same spec exists). @default one `widgets` resource in
-   * group `<name>.kcp-sim.dev` with schema `v1.widgets.<name>.kcp-sim.dev`
+   * the export's workspace too (kept when one with the same spec exists): `scope` (default `'Cluster'`),
+   * served `versions` (default `['v1']`, the first is stored) and an optional status subresource; every
+   * version keeps unknown fields. Bound consumers serve these resources, and the export's virtual workspace
+   * serves them across consumers. @default one `widgets` resource in group `<name>.kcp-sim.dev` with schema
+   * `v1.widgets.<name>.kcp-sim.dev`
    */
-  resources?: Array<{ name: string; group: string; schema: string }>;
+  resources?: Array<{
+    name: string;
+    group: string;
+    schema: string;
+    scope?: 'Cluster' | 'Namespaced';
+    versions?: string[];
+    statusSubresource?: boolean;
+  }>;
   /** Extra annotations. */
   annotations?: Record<string, string>;
   /** Labels. */
