@@ -43,6 +43,13 @@ export interface SimulatorOptions {
   defaultWatchTimeoutSeconds?: number;
   /** How a watch from a too-old resourceVersion is refused: ERROR event (like kube) or HTTP 410. @default 'event' */
   expiredAs?: 'event' | 'http';
+  /**
+   * The "not serving yet" window of virtual workspaces: for this long after a virtual-workspace URL first
+   * appears in a slice's `status.endpoints` (or an export's `status.virtualWorkspaces`), requests to it get
+   * 404, as kcp answers while its virtual workspace has not built the export's APIs yet (measured on the
+   * simulator's clock). @default 0
+   */
+  vwServeDelayMs?: number;
 }
 
 /** Options of {@link KcpSimulator.createExport}. */
