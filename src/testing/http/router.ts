@@ -134,10 +134,10 @@ function parseResourcePath(seg: readonly string[]): ResourcePath | undefined {
   return { group, version, namespace, resource, name, subresource };
 }
 
-/** The resources a non-virtual-workspace address serves: kcp's own, and those bound in the workspace. */
-function workspaceDefs(deps: RouterDeps, clusterSeg: string | undefined): ResourceDef[] {
+/** The resources bound in the workspace a non-virtual-workspace address names (none for `*`). */
+function workspaceBoundDefs(deps: RouterDeps, clusterSeg: string | undefined): ResourceDef[] {
   const ws = clusterSeg === undefined || clusterSeg === '*' ? undefined : deps.topology.resolve(clusterSeg);
-  return ws === undefined ? [...RESOURCES] : [...RESOURCES, ...boundDefinitions(deps.store, ws.cluster)];
+  return ws === undefined ? [] : boundDefinitions(deps.store, ws.cluster);
 }
 
 async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -166,16 +166,19 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
   const rp = parseResourcePath(seg);
   const vwReq =
     vw === undefined ? undefined : { user, method, path: url.pathname, cluster: clusterSeg ?? '*' };
-  let defs: ResourceDef[];
+  // what the address serves: a virtual workspace's API set, or kcp's own resources and (computed only when
+  // needed: discovery, or a group kcp does not serve) those bound in the workspace
+  let vwDefs: ResourceDef[] | undefined;
   if (vw !== undefined && vwReq !== undefined) {
     const verb = rp === undefined ? 'get' : verbOf(method, rp.name, url.searchParams);
-    defs = openVirtualWorkspace(deps, vw, vwReq, verb, () =>
+    vwDefs = openVirtualWorkspace(deps, vw, vwReq, verb, () =>
       rp === undefined
         ? forbiddenPath(user, method.toLowerCase(), url.pathname, 'access denied')
         : forbidden(user, verb, rp.resource, rp.group, rp.name, { namespace: rp.namespace }),
     );
-  } else defs = workspaceDefs(deps, clusterSeg);
-  const discovery = discoveryDoc(deps.profile, seg, defs, vw !== undefined);
+  }
+  const allDefs = (): ResourceDef[] => vwDefs ?? [...RESOURCES, ...workspaceBoundDefs(deps, clusterSeg)];
+  const discovery = discoveryDoc(deps.profile, seg, allDefs, vw !== undefined);
   if (discovery !== undefined) {
     const fault = deps.faults.take({
       verb: 'get',
@@ -201,7 +204,11 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
     vwResource = { ...vwReq, ...rp, verb };
     vwWorkspace = authorizeVirtualWorkspace(deps, vw, vwResource);
   }
-  const def = findDefinition(defs, deps.profile, rp);
+  const def =
+    vwDefs === undefined
+      ? (findDefinition(RESOURCES, deps.profile, rp) ??
+        findDefinition(workspaceBoundDefs(deps, clusterSeg), deps.profile, rp))
+      : findDefinition(vwDefs, deps.profile, rp);
   if (
     def === undefined ||
     (rp.subresource !== undefined && (rp.subresource !== 'status' || !def.hasStatus)) ||
@@ -319,10 +326,16 @@ function patchTypeOf(contentType: string | undefined): rest.PatchType {
 function discoveryDoc(
   profile: KcpProfile,
   seg: string[],
-  defs: readonly ResourceDef[],
+  served: () => readonly ResourceDef[],
   virtual: boolean,
 ): JsonObject | undefined {
   const p = seg.join('/');
+  const isDiscovery =
+    p === 'api' ||
+    (seg[0] === 'apis' && seg.length <= 3) ||
+    (!virtual && seg[0] === 'openapi' && seg[1] === 'v3');
+  if (!isDiscovery) return undefined;
+  const defs = served();
   // a virtual workspace serves no legacy core group (`/api` is 404) and no OpenAPI documents
   if (p === 'api') return virtual ? undefined : coreVersionsDoc();
   if (p === 'apis') return groupListDoc(defs, profile);
