@@ -18,10 +18,11 @@
 //   types.ts      the public KcpSimulator interface and its options
 //   clock.ts      time source and scheduler, shared by every part
 //   model/        kcp's object model as the simulator keeps it: JSON values, resources and versions, the
-//                 store, objects and their metadata, validation, schemas, conditions, selectors, topology,
-//                 API errors (metav1.Status)
+//                 store, objects and their metadata, validation, schemas, the resources bound in workspaces
+//                 and served by export virtual workspaces, conditions, selectors, topology, API errors
+//                 (metav1.Status)
 //   controllers/  the simulated kcp controllers (exports, slices, bindings)
-//   http/         the Kubernetes REST, watch, discovery and virtual-workspace endpoints
+//   http/         the Kubernetes REST, watch and discovery endpoints, and the APIExport virtual workspaces
 //   harness/      what tests drive: object helpers, users and grants, faults, TLS, kubeconfigs
 export { startKcpSimulator, INSTANT_DELAYS, REALISTIC_DELAYS } from './simulator.js';
 export type {

@@ -8,6 +8,7 @@ import { Controllers } from './controllers/index.js';
 import { FaultInjector } from './harness/faults.js';
 import { createHelpers } from './harness/helpers.js';
 import { createRouter } from './http/router.js';
+import { ServeWindow } from './http/vw.js';
 import { WatchHub } from './http/watch.js';
 import { buildKubeconfig } from './harness/kubeconfig.js';
 import { Objects } from './model/objects.js';
@@ -42,7 +43,8 @@ function resolveDelays(d: SimulatorOptions['delays']): Required<SimulatorDelays>
 
 /**
  * Starts a kcp simulator: a real HTTP(S) server on 127.0.0.1 that serves APIExports, endpoint slices,
- * APIBindings, Partitions and Shards like kcp does, with kcp's controllers emulated per version profile.
+ * APIBindings, Partitions and Shards like kcp does, with kcp's controllers emulated per version profile; the
+ * resources of bound APIExports in consumer workspaces; and each shard's APIExport virtual workspaces.
  *
  * @example
  * ```ts
@@ -78,7 +80,9 @@ export async function startKcpSimulator(options: SimulatorOptions = {}): Promise
     index: new ExportIndex(),
   };
   const controllers = new Controllers(ctx);
+  const serveWindow = new ServeWindow(clock, options.vwServeDelayMs ?? 0);
   store.onCommit((ev) => {
+    serveWindow.observe(ev);
     controllers.handle(ev);
   });
   topology.onCreate = (ws) => {
@@ -109,6 +113,7 @@ export async function startKcpSimulator(options: SimulatorOptions = {}): Promise
     profile,
     stalled,
     anonymousAdmin: options.anonymousAdmin === true,
+    serveWindow,
     baseUrl: () => url,
   });
   let tls: SimulatorTls | undefined;

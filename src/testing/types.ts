@@ -43,16 +43,33 @@ export interface SimulatorOptions {
   defaultWatchTimeoutSeconds?: number;
   /** How a watch from a too-old resourceVersion is refused: ERROR event (like kube) or HTTP 410. @default 'event' */
   expiredAs?: 'event' | 'http';
+  /**
+   * The "not serving yet" window of virtual workspaces: for this long after a virtual-workspace URL first
+   * appears in a slice's `status.endpoints` (or an export's `status.virtualWorkspaces`), requests to it get
+   * 404, as kcp answers while its virtual workspace has not built the export's APIs yet (measured on the
+   * simulator's clock). @default 0
+   */
+  vwServeDelayMs?: number;
 }
 
 /** Options of {@link KcpSimulator.createExport}. */
 export interface CreateExportOptions {
   /**
    * Exported resources (v1alpha2 `spec.resources`); an APIResourceSchema named as each `schema` is created in
-   * the export's workspace too (kept when one with the same spec exists). @default one `widgets` resource in
-   * group `<name>.kcp-sim.dev` with schema `v1.widgets.<name>.kcp-sim.dev`
+   * the export's workspace too (kept when one with the same spec exists): `scope` (default `'Cluster'`),
+   * served `versions` (default `['v1']`, the first is stored) and an optional status subresource; every
+   * version keeps unknown fields. Bound consumers serve these resources, and the export's virtual workspace
+   * serves them across consumers. @default one `widgets` resource in group `<name>.kcp-sim.dev` with schema
+   * `v1.widgets.<name>.kcp-sim.dev`
    */
-  resources?: Array<{ name: string; group: string; schema: string }>;
+  resources?: Array<{
+    name: string;
+    group: string;
+    schema: string;
+    scope?: 'Cluster' | 'Namespaced';
+    versions?: string[];
+    statusSubresource?: boolean;
+  }>;
   /** Extra annotations. */
   annotations?: Record<string, string>;
   /** Labels. */

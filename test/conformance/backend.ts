@@ -55,6 +55,14 @@ export interface Behaviour {
   readonly legacyUrls: boolean;
   /** Shard names; the first is `root`. */
   readonly shards: readonly string[];
+  /**
+   * kcp ≥ 0.27 authorizes a virtual-workspace request to a concrete logical cluster by that cluster's
+   * APIBinding to the export (`pkg/virtual/apiexport/authorizer/binding.go`): no binding → 403, APIBinding
+   * writes → 403. kcp 0.26 has no such authorizer.
+   */
+  readonly vwChecksBindings: boolean;
+  /** kcp ≥ 0.28 serves APIBindings v1alpha2 in the virtual workspace too (v1alpha1 always). */
+  readonly vwBindingsV1alpha2: boolean;
 }
 
 /** A label selector as Partitions take it. */
@@ -162,10 +170,10 @@ export async function simulatorBackend(options: {
   await sim.kubeconfig({ path: kubeconfig });
   const shards = ['root'];
   if (options.sharded === true) {
-    // like sharded-test-server's second shard (its VW URL is not served by the simulator)
+    // like sharded-test-server's second shard, with its virtual workspaces served by the simulator
     sim.addShard('shard-1', {
       labels: { region: 'us-east-1', shared: 'true' },
-      virtualWorkspaceURL: 'https://127.0.0.1:6445',
+      virtualWorkspaceURL: `${sim.url}/shards/shard-1`,
     });
     shards.push('shard-1');
   }
@@ -207,6 +215,8 @@ function behaviourOf(version: KcpVersion, legacyGate: boolean, shards: readonly 
     urlsNeedBindings: version !== 'v0.26.1',
     legacyUrls: version !== 'v0.28.0' || legacyGate,
     shards,
+    vwChecksBindings: version !== 'v0.26.1',
+    vwBindingsV1alpha2: version === 'v0.28.0',
   };
 }
 

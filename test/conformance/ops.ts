@@ -1,27 +1,40 @@
 /**
  * The writes of the conformance scenarios, as plain REST calls that both backends serve the same way.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiPath, RestError } from '../realkcp/rest.js';
+import { apiPath, Rest, RestError } from '../realkcp/rest.js';
 import type { ConformanceBackend, Selector } from './backend.js';
 
 /** A finalizer the scenarios put on a binding to keep it terminating. */
 export const HOLD_FINALIZER = 'kcp-endpoints.test/hold';
 
-type Obj = Record<string, unknown> & {
-  metadata?: { annotations?: Record<string, string>; finalizers?: string[]; deletionTimestamp?: string };
+/** An object as the server returns it. */
+export type Obj = Record<string, unknown> & {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+    deletionTimestamp?: string;
+  };
+  spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
 };
 
 const apis = (ws: string, resource: string, name?: string): string =>
   apiPath(ws, 'apis.kcp.io', 'v1alpha1', resource, name);
 
-/** Creates an APIExport (v1alpha1); returns its logical cluster (`kcp.io/cluster`). */
+/** Creates an APIExport (v1alpha1, every kcp version serves it); returns its logical cluster (`kcp.io/cluster`). */
 export async function createExport(
   b: ConformanceBackend,
   path: string,
   name: string,
-  options: { skipEndpointSlice?: boolean } = {},
+  options: { skipEndpointSlice?: boolean; latestResourceSchemas?: string[] } = {},
 ): Promise<string> {
   const created = await b.rest.ok<Obj>('POST', apis(path, 'apiexports'), {
     apiVersion: 'apis.kcp.io/v1alpha1',
@@ -32,7 +45,10 @@ export async function createExport(
         ? { annotations: { 'apiexports.apis.kcp.io/skip-endpointslice': 'true' } }
         : {}),
     },
-    spec: {},
+    spec:
+      options.latestResourceSchemas === undefined
+        ? {}
+        : { latestResourceSchemas: options.latestResourceSchemas },
   });
   return created.metadata?.annotations?.['kcp.io/cluster'] ?? '';
 }
@@ -226,4 +242,156 @@ export async function setPartitionSelector(
     { spec: { selector: { matchLabels: null, matchExpressions: null, ...selector } } },
     'application/merge-patch+json',
   );
+}
+
+/** Name of the APIResourceSchema of {@link createCowboysSchema}. */
+export const COWBOYS_SCHEMA = 'today.cowboys.wildwest.dev';
+
+/**
+ * Creates the APIResourceSchema of kcp's e2e fixture (`test/e2e/virtual/apiexport/apiresourceschema_cowboys
+ * .yaml` in kcp): namespaced `cowboys.wildwest.dev` v1alpha1 with `spec.intent`, `status.result` and a status
+ * subresource. Real kcp prunes fields outside the schema, so the scenarios use only these two.
+ */
+export async function createCowboysSchema(b: ConformanceBackend, path: string): Promise<void> {
+  await b.rest.ok('POST', apis(path, 'apiresourceschemas'), {
+    apiVersion: 'apis.kcp.io/v1alpha1',
+    kind: 'APIResourceSchema',
+    metadata: { name: COWBOYS_SCHEMA },
+    spec: {
+      group: 'wildwest.dev',
+      names: { kind: 'Cowboy', listKind: 'CowboyList', plural: 'cowboys', singular: 'cowboy' },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: 'v1alpha1',
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: {
+            type: 'object',
+            properties: {
+              apiVersion: { type: 'string' },
+              kind: { type: 'string' },
+              metadata: { type: 'object' },
+              spec: { type: 'object', properties: { intent: { type: 'string' } } },
+              status: { type: 'object', properties: { result: { type: 'string' } } },
+            },
+          },
+        },
+      ],
+    },
+  });
+}
+
+/** Path of the cowboys of namespace `default` in a workspace (or in a logical cluster under a VW URL). */
+export function cowboysPath(cluster: string, name?: string): string {
+  return `/clusters/${cluster}/apis/wildwest.dev/v1alpha1/namespaces/default/cowboys${name === undefined ? '' : `/${name}`}`;
+}
+
+/** A Cowboy. */
+export function cowboy(name: string, intent: string): Obj {
+  return {
+    apiVersion: 'wildwest.dev/v1alpha1',
+    kind: 'Cowboy',
+    metadata: { name },
+    spec: { intent },
+  };
+}
+
+/**
+ * Creates a Cowboy in a consumer workspace through its normal REST, retrying while the bound resource is not
+ * served yet (kcp establishes the bound CRD shortly after the binding is Bound).
+ */
+export async function createCowboy(
+  b: ConformanceBackend,
+  consumer: string,
+  name: string,
+  intent = 'ride',
+): Promise<Obj> {
+  const until = Date.now() + b.timing.reactMs;
+  for (;;) {
+    const r = await b.rest.send('POST', cowboysPath(consumer), cowboy(name, intent));
+    if (r.status === 201) return r.body as Obj;
+    if ((r.status !== 404 && r.status !== 403) || Date.now() > until) {
+      throw new RestError(r.status, r.body, `POST ${cowboysPath(consumer)}`);
+    }
+    await sleep(b.kind === 'kcp' ? 250 : 10);
+  }
+}
+
+/** A REST client for a virtual-workspace URL (paths start with `/clusters/<x>`), with the admin credentials. */
+export function vwRest(b: ConformanceBackend, url: string): Rest {
+  return new Rest({ ...b.rest.config, base: url.replace(/\/+$/, '') });
+}
+
+/** One watch event. */
+export interface WatchEvent {
+  type: string;
+  object: Obj;
+}
+
+/**
+ * Watches `path` (with `watch=true`, the given query, and a server-side timeout) until `done` holds for the
+ * events so far; resolves with them, or rejects after `ms`.
+ */
+export function watchUntil(
+  rest: Rest,
+  path: string,
+  done: (events: WatchEvent[]) => boolean,
+  ms: number,
+): Promise<WatchEvent[]> {
+  const c = rest.config;
+  const sep = path.includes('?') ? '&' : '?';
+  const url = new URL(`${c.base}${path}${sep}watch=true&timeoutSeconds=${Math.ceil(ms / 1000) + 5}`);
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (c.token !== undefined) headers['Authorization'] = `Bearer ${c.token}`;
+  const tls =
+    url.protocol === 'https:'
+      ? {
+          ...(c.ca === undefined ? {} : { ca: c.ca }),
+          ...(c.cert === undefined ? {} : { cert: c.cert }),
+          ...(c.key === undefined ? {} : { key: c.key }),
+        }
+      : {};
+  const fn = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<WatchEvent[]>((resolve, reject) => {
+    const events: WatchEvent[] = [];
+    let buffer = '';
+    let settled = false;
+    const finish = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      if (error === undefined) resolve(events);
+      else reject(error);
+    };
+    const timer = setTimeout(() => {
+      finish(new Error(`watch ${path}: condition not met after ${ms} ms: ${JSON.stringify(events)}`));
+    }, ms);
+    const req = fn(url, { method: 'GET', headers, ...tls }, (res) => {
+      if (res.statusCode !== 200) {
+        finish(new Error(`watch ${path}: HTTP ${String(res.statusCode)}`));
+        return;
+      }
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let i;
+        while ((i = buffer.indexOf('\n')) !== -1) {
+          const line = buffer.slice(0, i).trim();
+          buffer = buffer.slice(i + 1);
+          if (line !== '') events.push(JSON.parse(line) as WatchEvent);
+        }
+        if (done(events)) finish();
+      });
+      res.on('end', () => {
+        finish(new Error(`watch ${path} ended: ${JSON.stringify(events)}`));
+      });
+    });
+    req.on('error', (e) => {
+      finish(e);
+    });
+    req.end();
+  });
 }

@@ -44,10 +44,21 @@ function conditionsTrue(slice: Awaited<ReturnType<typeof op.getSlice>>): boolean
  * A provider workspace with an export and its slice (kcp ≥ 0.28 creates it; on older kcp the scenario
  * creates it as a user of that version would), once the slice's conditions are True.
  */
-async function setupExport(b: ConformanceBackend, tag: string, name = 'cowboys'): Promise<ExportSetup> {
-  const provider = `root:${tag}-p`;
+async function setupExport(
+  b: ConformanceBackend,
+  tag: string,
+  name = 'cowboys',
+  options: { provider?: string; cowboys?: boolean } = {},
+): Promise<ExportSetup> {
+  const provider = options.provider ?? `root:${tag}-p`;
   await b.createWorkspace(provider);
-  const cluster = await op.createExport(b, provider, name);
+  if (options.cowboys === true) await op.createCowboysSchema(b, provider);
+  const cluster = await op.createExport(
+    b,
+    provider,
+    name,
+    options.cowboys === true ? { latestResourceSchemas: [op.COWBOYS_SCHEMA] } : {},
+  );
   if (!b.behaviour.defaultSlice) await op.createSlice(b, provider, name, { path: provider, name });
   await op.eventually(
     b,
@@ -98,8 +109,77 @@ async function kubectlUrls(b: ConformanceBackend, workspace: string, slice: stri
     .sort();
 }
 
+/** A consumer workspace: path and logical cluster. */
+interface Consumer {
+  path: string;
+  cluster: string;
+}
+
+/**
+ * The fixture of the virtual-workspace scenarios: an export of `cowboys.wildwest.dev` (with its
+ * APIResourceSchema), consumers `c1` and `c2` bound to it on the root shard, `c3` bound to a rival export of
+ * the same resource (another identity), `stranger` bound to nothing, and on two shards `far`, bound on the
+ * second shard.
+ */
+interface CowboysFixture {
+  s: ExportSetup;
+  /** The export's virtual-workspace URL on the root shard, and on the second shard. */
+  url: string;
+  farUrl: string | undefined;
+  c1: Consumer;
+  c2: Consumer;
+  c3: Consumer;
+  stranger: Consumer;
+  far: Consumer | undefined;
+}
+
+async function setupCowboys(b: ConformanceBackend): Promise<CowboysFixture> {
+  const tag = prefix('vw');
+  const s = await setupExport(b, tag, 'cowboys', { cowboys: true });
+  const rival = await setupExport(b, tag, 'cowboys', { cowboys: true, provider: `root:${tag}-r` });
+  const consumer = async (name: string, shard = 'root'): Promise<Consumer> => {
+    const path = `root:${tag}-${name}`;
+    return { path, cluster: await b.createWorkspace(path, { shard }) };
+  };
+  const [c1, c2, c3, stranger] = [
+    await consumer('c1'),
+    await consumer('c2'),
+    await consumer('c3'),
+    await consumer('x'),
+  ];
+  const far = b.behaviour.shards.length > 1 ? await consumer('far', 'shard-1') : undefined;
+  const bound = [c1, c2, ...(far === undefined ? [] : [far])];
+  for (const c of bound) await op.bind(b, c.path, { path: s.provider, name: s.name });
+  await op.bind(b, c3.path, { path: rival.provider, name: rival.name });
+  for (const c of [...bound, c3]) await op.waitBound(b, c.path, s.name);
+  return {
+    s,
+    url: await urlOn(b, 'root', s),
+    farUrl: far === undefined ? undefined : await urlOn(b, 'shard-1', s),
+    c1,
+    c2,
+    c3,
+    stranger,
+    far,
+  };
+}
+
+interface ItemList {
+  metadata?: { resourceVersion?: string };
+  items?: op.Obj[];
+}
+
+const namesOf = (l: ItemList): string[] => (l.items ?? []).map((o) => o.metadata?.name ?? '').sort();
+const clustersOf = (l: ItemList): string[] =>
+  (l.items ?? []).map((o) => o.metadata?.annotations?.['kcp.io/cluster'] ?? '').sort();
+const MERGE = 'application/merge-patch+json';
+const COWBOYS_ALL = '/clusters/*/apis/wildwest.dev/v1alpha1/cowboys';
+
 /** Registers every scenario for one backend. */
 export function conformanceScenarios(get: BackendGetter): void {
+  let cowboysFixture: Promise<CowboysFixture> | undefined;
+  /** The virtual-workspace fixture, created once per backend by the first scenario that needs it. */
+  const cowboys = (): Promise<CowboysFixture> => (cowboysFixture ??= setupCowboys(get()));
   const clients: KcpClient[] = [];
   const recorders: Array<Recorder<EndpointChange>> = [];
   const client = (extra?: Parameters<ConformanceBackend['client']>[0]): KcpClient => {
@@ -488,5 +568,137 @@ export function conformanceScenarios(get: BackendGetter): void {
     } finally {
       await cleanup();
     }
+  });
+
+  it('lists the exported resource of every bound consumer on a shard through <url>/clusters/*, and not of a consumer of another export', async () => {
+    const b = get();
+    const f = await cowboys();
+    await op.createCowboy(b, f.c1.path, 'cb-c1');
+    await op.createCowboy(b, f.c2.path, 'cb-c2');
+    await op.createCowboy(b, f.c3.path, 'cb-c3');
+    if (f.far !== undefined) await op.createCowboy(b, f.far.path, 'cb-far');
+    const vw = op.vwRest(b, f.url);
+    const list = await op.eventually(
+      b,
+      'both consumers in the wildcard list',
+      () => vw.ok<ItemList>('GET', COWBOYS_ALL),
+      (l) => namesOf(l).length >= 2,
+    );
+    expect(namesOf(list)).toEqual(['cb-c1', 'cb-c2']);
+    expect(clustersOf(list)).toEqual([f.c1.cluster, f.c2.cluster].sort());
+    expect(list.items?.[0]).toMatchObject({ apiVersion: 'wildwest.dev/v1alpha1', kind: 'Cowboy' });
+    const r = await b.kubectl([`--server=${f.url}/clusters/*`, 'get', 'cowboys', '-A', '-o', 'name']);
+    expect(r.stderr).toBe('');
+    expect(
+      r.stdout
+        .split('\n')
+        .filter((x) => x !== '')
+        .sort(),
+    ).toEqual(['cowboy.wildwest.dev/cb-c1', 'cowboy.wildwest.dev/cb-c2']);
+    if (f.far !== undefined && f.farUrl !== undefined) {
+      // each shard's virtual workspace serves the consumers on that shard only
+      const farList = await op.eventually(
+        b,
+        'the far consumer on its shard',
+        () => op.vwRest(b, f.farUrl ?? '').ok<ItemList>('GET', COWBOYS_ALL),
+        (l) => namesOf(l).length >= 1,
+      );
+      expect(namesOf(farList)).toEqual(['cb-far']);
+    }
+    // a watch from the list's resourceVersion sees new objects of bound consumers only
+    const watching = op.watchUntil(
+      vw,
+      `${COWBOYS_ALL}?resourceVersion=${list.metadata?.resourceVersion ?? ''}`,
+      (events) => events.some((e) => e.object.metadata?.name === 'late-c2'),
+      b.timing.reactMs,
+    );
+    await sleep(b.timing.quietMs);
+    await op.createCowboy(b, f.c3.path, 'late-c3');
+    await op.createCowboy(b, f.c2.path, 'late-c2');
+    const events = await watching;
+    expect(events.map((e) => `${e.type} ${e.object.metadata?.name ?? ''}`)).toEqual(['ADDED late-c2']);
+  });
+
+  it('writes one consumer through <url>/clusters/<logical cluster>: create, status and patches show in its workspace, and so does a delete', async () => {
+    const b = get();
+    const f = await cowboys();
+    const vw = op.vwRest(b, f.url);
+    const at = (name?: string): string => op.cowboysPath(f.c1.cluster, name);
+    const created = await vw.ok<op.Obj>('POST', at(), op.cowboy('via-vw', 'ride'));
+    expect(created.metadata?.annotations?.['kcp.io/cluster']).toBe(f.c1.cluster);
+    await vw.ok('PUT', at('via-vw/status'), { ...created, status: { result: 'rode' } });
+    await vw.ok('PATCH', at('via-vw'), { spec: { intent: 'rest' } }, MERGE);
+    await vw.ok(
+      'PATCH',
+      at('via-vw/status'),
+      [{ op: 'replace', path: '/status/result', value: 'home' }],
+      'application/json-patch+json',
+    );
+    const seen = await b.rest.ok<op.Obj>('GET', op.cowboysPath(f.c1.path, 'via-vw'));
+    expect(seen).toMatchObject({ spec: { intent: 'rest' }, status: { result: 'home' } });
+    expect(seen.metadata?.uid).toBe(created.metadata?.uid);
+    await vw.ok('DELETE', at('via-vw'));
+    await op.eventually(
+      b,
+      'the cowboy gone from the consumer workspace',
+      () => b.rest.send('GET', op.cowboysPath(f.c1.path, 'via-vw')),
+      (x) => x.status === 404,
+    );
+  });
+
+  it('refuses a workspace path instead of a logical cluster (403), and a logical cluster without a binding to the export (403, kcp ≥ 0.27)', async () => {
+    const b = get();
+    const f = await cowboys();
+    const vw = op.vwRest(b, f.url);
+    // no virtual workspace resolves a multi-segment path: kcp's root authorizer has no opinion
+    const byPath = await vw.send('GET', op.cowboysPath(f.c1.path));
+    expect(byPath.status).toBe(403);
+    expect(byPath.body).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
+    expect(JSON.stringify(byPath.body)).toContain('Path not resolved to a valid virtual workspace');
+    if (!b.behaviour.vwChecksBindings) return; // kcp 0.26 forwards the request into the cluster
+    for (const c of [f.stranger, f.c3]) {
+      const denied = await vw.send('GET', op.cowboysPath(c.cluster));
+      expect(denied.status, c.path).toBe(403);
+      expect(denied.body).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
+      expect(JSON.stringify(denied.body)).toContain('access denied');
+    }
+  });
+
+  it('lists the APIBindings of the export through the virtual workspace, and refuses writes to them', async () => {
+    const b = get();
+    const f = await cowboys();
+    const vw = op.vwRest(b, f.url);
+    const versions = b.behaviour.vwBindingsV1alpha2 ? ['v1alpha1', 'v1alpha2'] : ['v1alpha1'];
+    for (const v of versions) {
+      const list = await op.eventually(
+        b,
+        `APIBindings ${v} through the virtual workspace`,
+        () => vw.ok<ItemList>('GET', `/clusters/*/apis/apis.kcp.io/${v}/apibindings`),
+        (l) => (l.items ?? []).length >= 2,
+      );
+      expect(clustersOf(list), v).toEqual([f.c1.cluster, f.c2.cluster].sort());
+      expect(list.items?.[0]?.['apiVersion']).toBe(`apis.kcp.io/${v}`);
+    }
+    const one = `/clusters/${f.c1.cluster}/apis/apis.kcp.io/v1alpha1/apibindings/${f.s.name}`;
+    expect((await vw.send('GET', one)).status).toBe(200);
+    const patched = await vw.send(
+      'PATCH',
+      one,
+      { metadata: { labels: { 'kcp-endpoints.test/x': 'y' } } },
+      MERGE,
+    );
+    const deleted = await vw.send('DELETE', one);
+    if (b.behaviour.vwChecksBindings) {
+      for (const r of [patched, deleted]) {
+        expect(r.status).toBe(403);
+        expect(JSON.stringify(r.body)).toContain('access denied');
+      }
+    } else {
+      // kcp 0.26 serves them from read-only storage
+      expect([patched.status, deleted.status]).toEqual([405, 405]);
+    }
+    const kept = await op.getBinding(b, f.c1.path, f.s.name);
+    expect(kept?.metadata?.deletionTimestamp).toBeUndefined();
+    expect(kept?.metadata?.labels?.['kcp-endpoints.test/x']).toBeUndefined();
   });
 }

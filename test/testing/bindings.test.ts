@@ -10,7 +10,14 @@ describe('APIBinding lifecycle', () => {
     const clock = new FakeClock();
     const sim = await startSim({ clock, delays: { bindingPhaseMs: 100 } });
     sim.createExport(P, 'cowboys', {
-      resources: [{ name: 'cowboys', group: 'wildwest.dev', schema: 'today.cowboys.wildwest.dev' }],
+      resources: [
+        {
+          name: 'cowboys',
+          group: 'wildwest.dev',
+          schema: 'today.cowboys.wildwest.dev',
+          versions: ['v1alpha1'],
+        },
+      ],
     });
     const created = sim.bind('root:org:consumer', `${P}:cowboys`) as any;
     expect(created.status).toBeUndefined();
@@ -59,7 +66,7 @@ describe('APIBinding lifecycle', () => {
         resource: 'cowboys',
         schema: {
           name: 'today.cowboys.wildwest.dev',
-          UID: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          UID: (sim.get('apiresourceschemas', P, 'today.cowboys.wildwest.dev') as any).metadata.uid,
           identityHash: (sim.get('apiexports', P, 'cowboys') as any).status.identityHash,
         },
         storageVersions: ['v1alpha1'],

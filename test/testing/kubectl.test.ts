@@ -137,4 +137,51 @@ describe.skipIf(!hasKubectl)('kubectl against the simulator', () => {
       ).toBe('v1.widgets.cowboys.kcp-sim.dev');
     },
   );
+
+  it(
+    'creates and lists an exported resource in a bound consumer, and lists it through the virtual workspace',
+    { timeout: 30_000 },
+    async () => {
+      const sim = await startSim({ tls: true });
+      sim.createExport(P, 'cowboys', {
+        resources: [
+          {
+            name: 'cowboys',
+            group: 'wildwest.dev',
+            schema: 'today.cowboys.wildwest.dev',
+            scope: 'Namespaced',
+            versions: ['v1alpha1'],
+            statusSubresource: true,
+          },
+        ],
+      });
+      sim.bind('root:org:consumer', `${P}:cowboys`);
+      await sim.waitForIdle();
+      const kubectl = await setup(sim);
+      const dir = dirs[0]!;
+      writeFileSync(
+        join(dir, 'cowboy.json'),
+        JSON.stringify({
+          apiVersion: 'wildwest.dev/v1alpha1',
+          kind: 'Cowboy',
+          metadata: { name: 'lucky' },
+          spec: { intent: 'ride' },
+        }),
+      );
+      const consumer = `--server=${sim.url}/clusters/root:org:consumer`;
+      expect(await kubectl(consumer, 'create', '-f', join(dir, 'cowboy.json'))).toContain(
+        'cowboy.wildwest.dev/lucky created',
+      );
+      expect(await kubectl(consumer, 'apply', '-f', join(dir, 'cowboy.json'))).toContain(
+        'cowboy.wildwest.dev/lucky',
+      );
+      expect(await kubectl(consumer, 'get', 'cowboys')).toMatch(/^NAME\s+AGE\nlucky\s+/);
+      const vw = `--server=${sim.endpoints(P, 'cowboys')[0]!}/clusters/*`;
+      expect(await kubectl(vw, 'get', 'cowboys', '-A', '-o', 'name')).toBe('cowboy.wildwest.dev/lucky\n');
+      expect(await kubectl(vw, 'get', 'apibindings', '-o', 'name')).toBe('apibinding.apis.kcp.io/cowboys\n');
+      expect(await kubectl(vw, 'api-resources', '--no-headers', '-o', 'name')).toBe(
+        'apibindings.apis.kcp.io\ncowboys.wildwest.dev\n',
+      );
+    },
+  );
 });

@@ -176,7 +176,18 @@ describe('REST writes', () => {
     const bad = await api(sim, 'PATCH', `${SLICES}/cowboys`, [{ op: 'add' }], {
       contentType: 'application/json-patch+json',
     });
-    expect(bad.status).toBe(415);
+    expect(bad.status).toBe(422);
+    const strategic = await api(
+      sim,
+      'PATCH',
+      `${SLICES}/cowboys`,
+      {},
+      {
+        contentType: 'application/strategic-merge-patch+json',
+      },
+    );
+    expect(strategic.status).toBe(415);
+    expect(strategic.body.message).toContain('application/json-patch+json, application/merge-patch+json');
     expect(
       (await api(sim, 'PATCH', `${SLICES}/nope`, {}, { contentType: 'application/merge-patch+json' })).status,
     ).toBe(404);

@@ -1,9 +1,11 @@
 import { timestamp } from '../clock.js';
 import { setConditions, type ConditionInput } from '../model/conditions.js';
-import { arrAt, child, isObject, meta, objAt, strAt, type Json } from '../model/json.js';
+import { boundKeys } from '../model/bound.js';
+import { arrAt, child, isObject, meta, nameOf, objAt, strAt, type Json } from '../model/json.js';
 import { deterministicUid } from '../model/names.js';
 import { BINDING_FINALIZER } from '../model/objects.js';
 import { resourceDef } from '../model/resources.js';
+import { objectName } from '../model/store.js';
 import { refOf, resolveRef, type ControllerContext } from './context.js';
 
 const BINDINGS = resourceDef('apibindings');
@@ -96,12 +98,20 @@ export function reconcileBinding(ctx: ControllerContext, cluster: string, name: 
       return;
     }
     status['phase'] = 'Bound';
-    status['boundResources'] = schemas.map((s, i) => ({
-      group: s.group,
-      resource: s.name,
-      schema: { name: s.schema, UID: deterministicUid(`${ref.cluster}/${ref.name}`, i), identityHash },
-      storageVersions: ['v1alpha1'],
-    }));
+    status['boundResources'] = schemas.map((s, i) => {
+      // the schema's UID and storage version when the schema exists (kcp refuses to bind without it)
+      const schema = ctx.store.get('apiresourceschemas', ref.cluster, s.schema);
+      const uid =
+        strAt(objAt(schema, 'metadata'), 'uid') ?? deterministicUid(`${ref.cluster}/${ref.name}`, i);
+      const versions = (arrAt(objAt(schema, 'spec'), 'versions') ?? []).filter(isObject);
+      const storage = versions.find((v) => v['storage'] === true) ?? versions[0];
+      return {
+        group: s.group,
+        resource: s.name,
+        schema: { name: s.schema, UID: uid, identityHash },
+        storageVersions: [strAt(storage, 'name') ?? 'v1alpha1'],
+      };
+    });
     setConditions(
       status,
       [
@@ -117,11 +127,26 @@ export function reconcileBinding(ctx: ControllerContext, cluster: string, name: 
   return again;
 }
 
-/** Removes the binding finalizer of a binding being deleted (its bound resources are gone at once). */
+/**
+ * Finalizes a binding being deleted, as kcp's APIBinding deletion controller does: deletes the objects of
+ * the resources it bound in its workspace (unless another binding there binds them too), then removes the
+ * binding finalizer.
+ */
 export function finalizeBinding(ctx: ControllerContext, cluster: string, name: string): void {
   const ws = ctx.topology.resolve(cluster);
   const current = ctx.store.get('apibindings', cluster, name);
   if (ws === undefined || current === undefined || meta(current)['deletionTimestamp'] === undefined) return;
+  const kept = new Set(
+    ctx.store
+      .list('apibindings', cluster)
+      .filter((b) => nameOf(b) !== name)
+      .flatMap((b) => boundKeys(ctx.store, b)),
+  );
+  for (const key of boundKeys(ctx.store, current)) {
+    if (kept.has(key)) continue;
+    for (const obj of ctx.store.list(key, cluster))
+      ctx.store.remove(key, cluster, objectName(obj), 'controller');
+  }
   ctx.objects.mutate(BINDINGS, ws, name, (b) => {
     const m = meta(b);
     const fin = (arrAt(m, 'finalizers') ?? []).filter((f) => f !== BINDING_FINALIZER);

@@ -64,23 +64,37 @@ export class Auth {
   }
 }
 
-/** kube-apiserver's 403 for an RBAC denial. */
+/**
+ * kube-apiserver's 403 for an authorization denial (`responsewriters.Forbidden`): the request's attributes,
+ * the scope (`in the namespace "<ns>"` or `at the cluster scope`) and the authorizer's reason.
+ */
 export function forbidden(
   user: string,
   verb: string,
   resource: string,
   group: string,
   name?: string,
+  options: { namespace?: string | undefined; reason?: string } = {},
 ): SimHttpError {
   const base = resource.split('/')[0] ?? resource;
   const subject = name === undefined ? `${base}.${group}` : `${base}.${group} "${name}"`;
   const details: Record<string, string> = { group, kind: base };
   if (name !== undefined) details['name'] = name;
+  const scope =
+    options.namespace === undefined ? 'at the cluster scope' : `in the namespace "${options.namespace}"`;
   return new SimHttpError(
     403,
-    `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}" at the cluster scope: access denied`,
+    `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}" ${scope}: ${options.reason ?? 'access denied'}`,
     { details },
   );
+}
+
+/**
+ * kube-apiserver's 403 for a denied non-resource request (`forbidden: User "<u>" cannot <verb> path
+ * "<path>": <reason>`).
+ */
+export function forbiddenPath(user: string, verb: string, path: string, reason: string): SimHttpError {
+  return new SimHttpError(403, `forbidden: User "${user}" cannot ${verb} path "${path}": ${reason}`);
 }
 
 /** kube-apiserver's 401. */

@@ -141,7 +141,12 @@ export function createHelpers(d: HelperDeps): Helpers {
           ...(options.labels === undefined ? {} : { labels: { ...options.labels } }),
         },
         spec: {
-          resources: resources.map((r) => ({ ...r, storage: { crd: {} } })),
+          resources: resources.map((r) => ({
+            name: r.name,
+            group: r.group,
+            schema: r.schema,
+            storage: { crd: {} },
+          })),
           identity: { secretRef: { namespace: 'kcp-system', name } },
         },
       };

@@ -1,14 +1,14 @@
 import type { IncomingMessage } from 'node:http';
-import { isObject, type JsonObject } from '../model/json.js';
+import { isObject, type Json, type JsonObject } from '../model/json.js';
 import { SimHttpError } from '../model/api-errors.js';
 
 const LIMIT = 3 * 1024 * 1024;
 
 /**
- * Reads and parses a JSON object body (empty body → `{}`).
- * @throws SimHttpError 400 for malformed JSON or a non-object, 413 when larger than 3 MiB.
+ * Reads and parses a JSON body of any shape (empty body → `{}`).
+ * @throws SimHttpError 400 for malformed JSON, 413 when larger than 3 MiB.
  */
-export async function readJsonBody(req: IncomingMessage): Promise<JsonObject> {
+export async function readJson(req: IncomingMessage): Promise<Json> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -18,15 +18,22 @@ export async function readJsonBody(req: IncomingMessage): Promise<JsonObject> {
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text === '') return {};
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text) as Json;
   } catch (e) {
     throw new SimHttpError(
       400,
       `the body of the request could not be decoded as JSON: ${(e as Error).message}`,
     );
   }
+}
+
+/**
+ * Reads and parses a JSON object body (empty body → `{}`).
+ * @throws SimHttpError 400 for malformed JSON or a non-object, 413 when larger than 3 MiB.
+ */
+export async function readJsonBody(req: IncomingMessage): Promise<JsonObject> {
+  const value = await readJson(req);
   if (!isObject(value)) throw new SimHttpError(400, 'the body of the request must be a JSON object');
   return value;
 }

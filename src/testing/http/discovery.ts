@@ -1,5 +1,6 @@
 import type { JsonObject } from '../model/json.js';
-import { groups, RESOURCES, type KcpProfile, type ResourceDef } from '../model/resources.js';
+import { groups, type KcpProfile, type ResourceDef } from '../model/resources.js';
+import { compareKubeAwareVersions } from '../model/schemas.js';
 
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 const STATUS_VERBS = ['get', 'patch', 'update'];
@@ -33,10 +34,10 @@ export function coreVersionsDoc(): JsonObject {
   return { kind: 'APIVersions', versions: [], serverAddressByClientCIDRs: [] };
 }
 
-function groupDoc(group: string, profile: KcpProfile): JsonObject | undefined {
+function groupDoc(group: string, defs: readonly ResourceDef[], profile: KcpProfile): JsonObject | undefined {
   const versions = [
-    ...new Set(RESOURCES.filter((r) => r.group === group).flatMap((r) => r.versions(profile))),
-  ];
+    ...new Set(defs.filter((r) => r.group === group).flatMap((r) => r.versions(profile))),
+  ].sort(compareKubeAwareVersions);
   const preferred = versions[0];
   if (preferred === undefined) return undefined;
   return {
@@ -46,48 +47,62 @@ function groupDoc(group: string, profile: KcpProfile): JsonObject | undefined {
   };
 }
 
-/** `/apis`: an APIGroupList. */
-export function groupListDoc(profile: KcpProfile): JsonObject {
+/** `/apis`: an APIGroupList of the served resources `defs`. */
+export function groupListDoc(defs: readonly ResourceDef[], profile: KcpProfile): JsonObject {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: groups()
-      .map((g) => groupDoc(g, profile))
+    groups: groups(defs)
+      .map((g) => groupDoc(g, defs, profile))
       .filter((g): g is JsonObject => g !== undefined),
   };
 }
 
-/** `/apis/<group>`: an APIGroup, or `undefined` for an unknown group. */
-export function apiGroupDoc(group: string, profile: KcpProfile): JsonObject | undefined {
-  const doc = groupDoc(group, profile);
+/** `/apis/<group>`: an APIGroup, or `undefined` for a group none of `defs` is in. */
+export function apiGroupDoc(
+  group: string,
+  defs: readonly ResourceDef[],
+  profile: KcpProfile,
+): JsonObject | undefined {
+  const doc = groupDoc(group, defs, profile);
   return doc === undefined ? undefined : { kind: 'APIGroup', apiVersion: 'v1', ...doc };
 }
 
-/** The resources served at a group/version for a profile. */
-export function servedAt(group: string, version: string, profile: KcpProfile): ResourceDef[] {
-  return RESOURCES.filter((r) => r.group === group && r.versions(profile).includes(version));
+/** The resources of `defs` served at a group/version for a profile. */
+export function servedAt(
+  group: string,
+  version: string,
+  defs: readonly ResourceDef[],
+  profile: KcpProfile,
+): ResourceDef[] {
+  return defs.filter((r) => r.group === group && r.versions(profile).includes(version));
 }
 
-/** `/apis/<group>/<version>`: an APIResourceList, or `undefined` when nothing is served there. */
-export function resourceListDoc(group: string, version: string, profile: KcpProfile): JsonObject | undefined {
-  const defs = servedAt(group, version, profile);
-  if (defs.length === 0) return undefined;
+/** `/apis/<group>/<version>`: an APIResourceList, or `undefined` when none of `defs` is served there. */
+export function resourceListDoc(
+  group: string,
+  version: string,
+  defs: readonly ResourceDef[],
+  profile: KcpProfile,
+): JsonObject | undefined {
+  const served = servedAt(group, version, defs, profile);
+  if (served.length === 0) return undefined;
   const resources: JsonObject[] = [];
-  for (const d of defs) {
+  for (const d of served) {
     resources.push({
       name: d.resource,
       singularName: d.singular,
-      namespaced: false,
+      namespaced: d.namespaced,
       kind: d.kind,
-      verbs: VERBS,
-      categories: d.categories,
+      verbs: [...(d.verbs ?? VERBS)],
+      ...(d.categories.length > 0 ? { categories: d.categories } : {}),
       ...(d.shortNames.length > 0 ? { shortNames: d.shortNames } : {}),
     });
     if (d.hasStatus) {
       resources.push({
         name: `${d.resource}/status`,
         singularName: '',
-        namespaced: false,
+        namespaced: d.namespaced,
         kind: d.kind,
         verbs: STATUS_VERBS,
       });

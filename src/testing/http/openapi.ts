@@ -1,17 +1,22 @@
 import type { JsonObject } from '../model/json.js';
-import { groups, type KcpProfile } from '../model/resources.js';
+import { sha256 } from '../model/names.js';
+import { groups, type KcpProfile, type ResourceDef } from '../model/resources.js';
 import { servedAt } from './discovery.js';
 
-/** `/openapi/v3`: one entry per served group/version. */
-export function openApiIndex(profile: KcpProfile): JsonObject {
+/**
+ * `/openapi/v3`: one entry per served group/version. The hash (kubectl caches documents by it) changes with
+ * the resources served there, so a new binding is seen.
+ */
+export function openApiIndex(defs: readonly ResourceDef[], profile: KcpProfile): JsonObject {
   const paths: JsonObject = {};
-  for (const g of groups()) {
-    const versions = new Set(servedAt(g, 'v1alpha1', profile).length > 0 ? ['v1alpha1'] : []);
-    if (servedAt(g, 'v1alpha2', profile).length > 0) versions.add('v1alpha2');
+  for (const g of groups(defs)) {
+    const versions = [...new Set(defs.filter((d) => d.group === g).flatMap((d) => d.versions(profile)))];
     for (const v of versions) {
-      paths[`apis/${g}/${v}`] = {
-        serverRelativeURL: `/openapi/v3/apis/${g}/${v}?hash=${profile.replace(/\W/g, '')}${v}`,
-      };
+      const keys = servedAt(g, v, defs, profile)
+        .map((d) => d.key)
+        .join(',');
+      const hash = sha256(`${profile}\0${keys}`).slice(0, 16);
+      paths[`apis/${g}/${v}`] = { serverRelativeURL: `/openapi/v3/apis/${g}/${v}?hash=${hash}` };
     }
   }
   return { paths };
@@ -28,9 +33,10 @@ function schemaName(group: string, version: string, kind: string): string {
 export function openApiGroupVersion(
   group: string,
   version: string,
+  served: readonly ResourceDef[],
   profile: KcpProfile,
 ): JsonObject | undefined {
-  const defs = servedAt(group, version, profile);
+  const defs = servedAt(group, version, served, profile);
   if (defs.length === 0) return undefined;
   const paths: JsonObject = {};
   const schemas: JsonObject = {};
@@ -53,19 +59,35 @@ export function openApiGroupVersion(
       responses: ok,
       ...extra,
     });
-    const base = `/apis/${group}/${version}/${d.resource}`;
+    const pathParam = (name: string): JsonObject => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    });
+    const base = d.namespaced
+      ? `/apis/${group}/${version}/namespaces/{namespace}/${d.resource}`
+      : `/apis/${group}/${version}/${d.resource}`;
+    const scope = d.namespaced ? [pathParam('namespace')] : [];
+    if (d.namespaced) paths[`/apis/${group}/${version}/${d.resource}`] = { get: op('list') };
     paths[base] = {
       get: op('list'),
       post: op('post', { requestBody: body }),
+      ...(scope.length > 0 ? { parameters: scope } : {}),
     };
     paths[`${base}/{name}`] = {
       get: op('get'),
       put: op('put', { requestBody: body }),
       patch: op('patch', {
-        requestBody: { content: { 'application/merge-patch+json': { schema: { type: 'object' } } } },
+        requestBody: {
+          content: {
+            'application/merge-patch+json': { schema: { type: 'object' } },
+            'application/json-patch+json': { schema: { type: 'array' } },
+          },
+        },
       }),
       delete: op('delete'),
-      parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+      parameters: [...scope, pathParam('name')],
     };
     schemas[name] = {
       type: 'object',

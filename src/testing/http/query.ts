@@ -6,6 +6,8 @@ import { SimHttpError } from '../model/api-errors.js';
 export interface Filters {
   /** `metadata.name` from `fieldSelector`. */
   name: string | undefined;
+  /** `metadata.namespace` from `fieldSelector`, or the namespace of the request path. */
+  namespace?: string | undefined;
   /** Parsed `labelSelector`. */
   labels: Selector;
   /** Extra visibility rule (virtual workspaces). */
@@ -19,6 +21,7 @@ export interface Filters {
  */
 export function parseFilters(query: URLSearchParams): Filters {
   let name: string | undefined;
+  let namespace: string | undefined;
   const fs = query.get('fieldSelector') ?? '';
   for (const part of fs
     .split(',')
@@ -36,7 +39,7 @@ export function parseFilters(query: URLSearchParams): Filters {
     if (m[2] === '!=')
       throw new SimHttpError(400, `field selector operator "!=" is not supported by the simulator`);
     if (field === 'metadata.name') name = m[3] ?? '';
-    else if ((m[3] ?? '') !== '') name = '\0no-namespaced-objects';
+    else if ((m[3] ?? '') !== '') namespace = m[3];
   }
   let labels: Selector;
   try {
@@ -44,13 +47,14 @@ export function parseFilters(query: URLSearchParams): Filters {
   } catch (e) {
     throw new SimHttpError(400, `unable to parse requirement: ${(e as Error).message}`);
   }
-  return { name, labels };
+  return { name, namespace, labels };
 }
 
 /** True when an object passes the filters. */
 export function passes(filters: Filters, obj: JsonObject): boolean {
   const m = objAt(obj, 'metadata');
   if (filters.name !== undefined && strAt(m, 'name') !== filters.name) return false;
+  if (filters.namespace !== undefined && strAt(m, 'namespace') !== filters.namespace) return false;
   if (filters.visible !== undefined && !filters.visible(obj)) return false;
   return filters.labels.length === 0 || matches(filters.labels, recordAt(m, 'labels'));
 }

@@ -1,8 +1,18 @@
-import { clone, isObject, mergePatch, objAt, strAt, type JsonObject } from '../model/json.js';
+import {
+  clone,
+  isObject,
+  jsonPatch,
+  JsonPatchError,
+  mergePatch,
+  objAt,
+  strAt,
+  type Json,
+  type JsonObject,
+} from '../model/json.js';
 import type { Objects } from '../model/objects.js';
 import { convert, type ResourceDef } from '../model/resources.js';
 import { invalid, notFound, SimHttpError } from '../model/api-errors.js';
-import type { Store } from '../model/store.js';
+import { objectName, type Store } from '../model/store.js';
 import type { Topology, WorkspaceInfo } from '../model/topology.js';
 import { validateObject, validateStatus } from '../model/validation.js';
 import { decodeContinue, encodeContinue, intParam, parseFilters, passes } from './query.js';
@@ -14,6 +24,8 @@ export interface RestRequest {
   /** The target workspace (`undefined` only for wildcard lists). */
   ws: WorkspaceInfo | undefined;
   cluster: string;
+  /** Namespace of the request path (namespaced resources only; `undefined` = all namespaces). */
+  namespace?: string | undefined;
   name: string | undefined;
   subresource: string | undefined;
   query: URLSearchParams;
@@ -63,6 +75,32 @@ function nameInBody(body: JsonObject): string {
   return strAt(objAt(body, 'metadata'), 'name') ?? '';
 }
 
+/** The store key of the request's object: `<namespace>/<name>` for namespaced resources. */
+function keyOfRequest(r: RestRequest): string {
+  const name = r.name ?? '';
+  return r.namespace === undefined ? name : `${r.namespace}/${name}`;
+}
+
+/**
+ * Puts the request's namespace into a body for a namespaced resource, as kube-apiserver does.
+ * @throws SimHttpError 400 when the body names another namespace.
+ */
+function withNamespace(r: RestRequest, body: JsonObject): JsonObject {
+  if (!r.def.namespaced || r.namespace === undefined) return body;
+  const inBody = strAt(objAt(body, 'metadata'), 'namespace') ?? '';
+  if (inBody !== '' && inBody !== r.namespace) {
+    throw new SimHttpError(
+      400,
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
+  }
+  const copy = clone(body);
+  const m = isObject(copy['metadata']) ? copy['metadata'] : {};
+  m['namespace'] = r.namespace;
+  copy['metadata'] = m;
+  return copy;
+}
+
 function toStorage(r: RestRequest, body: JsonObject): JsonObject {
   const copy = clone(body);
   copy['apiVersion'] = `${r.def.group}/${r.version}`;
@@ -77,7 +115,7 @@ function validated(r: RestRequest, body: JsonObject, status: boolean): void {
 /** GET of one object. */
 export function getObject(s: RestServices, r: RestRequest): RestResult {
   const ws = requireWs(r);
-  const obj = s.store.get(r.def.resource, ws.cluster, r.name ?? '');
+  const obj = s.store.get(r.def.key, ws.cluster, keyOfRequest(r));
   if (obj === undefined || (r.visible !== undefined && !r.visible(obj))) {
     throw notFound(r.def.resource, r.def.group, r.name ?? '');
   }
@@ -86,7 +124,8 @@ export function getObject(s: RestServices, r: RestRequest): RestResult {
 
 /** GET of a collection, with selectors and `limit`/`continue`. */
 export function listObjects(s: RestServices, r: RestRequest): RestResult {
-  const filters = { ...parseFilters(r.query), visible: r.visible };
+  const parsed = parseFilters(r.query);
+  const filters = { ...parsed, namespace: r.namespace ?? parsed.namespace, visible: r.visible };
   const limit = intParam(r.query, 'limit');
   const token = r.query.get('continue');
   let rv = s.store.resourceVersion;
@@ -103,8 +142,8 @@ export function listObjects(s: RestServices, r: RestRequest): RestResult {
     start = c.start;
   }
   const keyOf = (o: JsonObject): string =>
-    `${strAt(objAt(objAt(o, 'metadata'), 'annotations'), 'kcp.io/cluster') ?? ''}/${strAt(objAt(o, 'metadata'), 'name') ?? ''}`;
-  let items = s.store.list(r.def.resource, r.cluster).filter((o) => passes(filters, o));
+    `${strAt(objAt(objAt(o, 'metadata'), 'annotations'), 'kcp.io/cluster') ?? ''}/${objectName(o)}`;
+  let items = s.store.list(r.def.key, r.cluster).filter((o) => passes(filters, o));
   if (start !== undefined) {
     const after = start;
     items = items.filter((o) => keyOf(o) > after);
@@ -128,11 +167,12 @@ export function listObjects(s: RestServices, r: RestRequest): RestResult {
 }
 
 /** POST to a collection. */
-export function createObject(s: RestServices, r: RestRequest, body: JsonObject): RestResult {
+export function createObject(s: RestServices, r: RestRequest, posted: JsonObject): RestResult {
   const ws = requireWs(r);
+  const body = withNamespace(r, posted);
   checkTypeMeta(r, body);
   validated(r, body, false);
-  if (r.def.resource === 'apiexportendpointslices') {
+  if (r.def.key === 'apiexportendpointslices') {
     const ref = objAt(objAt(body, 'spec'), 'export') ?? {};
     const path = strAt(ref, 'path') ?? '';
     const target = s.topology.resolve(path === '' ? ws.cluster : path);
@@ -151,8 +191,9 @@ export function createObject(s: RestServices, r: RestRequest, body: JsonObject):
 }
 
 /** PUT of an object or its status. */
-export function updateObject(s: RestServices, r: RestRequest, body: JsonObject): RestResult {
+export function updateObject(s: RestServices, r: RestRequest, put: JsonObject): RestResult {
   const ws = requireWs(r);
+  const body = withNamespace(r, put);
   checkTypeMeta(r, body);
   const name = r.name ?? '';
   const inBody = nameInBody(body);
@@ -168,24 +209,46 @@ export function updateObject(s: RestServices, r: RestRequest, body: JsonObject):
   withName['metadata'] = m;
   const status = r.subresource === 'status';
   validated(r, withName, status);
-  const updated = s.objects.replace(r.def, ws, name, toStorage(r, withName), { status }, 'client');
+  const updated = s.objects.replace(r.def, ws, keyOfRequest(r), toStorage(r, withName), { status }, 'client');
   return { code: 200, body: convert(r.def, updated, r.version) };
 }
 
-/** PATCH (JSON merge patch) of an object or its status. */
-export function patchObject(s: RestServices, r: RestRequest, patch: JsonObject): RestResult {
+/** The patch formats the simulator applies. */
+export type PatchType = 'merge' | 'json';
+
+/**
+ * PATCH of an object or its status: a JSON merge patch (RFC 7386) or a JSON patch (RFC 6902).
+ * @throws SimHttpError 404 for a missing object, 400 for a malformed JSON patch, 422 for one that does not
+ * apply (kube-apiserver's answers).
+ */
+export function patchObject(s: RestServices, r: RestRequest, patch: Json, type: PatchType): RestResult {
   const ws = requireWs(r);
   const name = r.name ?? '';
-  const existing = s.store.get(r.def.resource, ws.cluster, name);
+  const existing = s.store.get(r.def.key, ws.cluster, keyOfRequest(r));
   if (existing === undefined) throw notFound(r.def.resource, r.def.group, name);
-  const merged = mergePatch(convert(r.def, existing, r.version), patch);
-  if (!isObject(merged)) throw new SimHttpError(400, 'the patch did not produce an object');
-  return updateObject(s, r, merged);
+  const current = convert(r.def, existing, r.version);
+  let patched: Json;
+  if (type === 'merge') {
+    if (!isObject(patch)) throw new SimHttpError(400, 'the body of the request must be a JSON object');
+    patched = mergePatch(current, patch);
+  } else {
+    try {
+      patched = jsonPatch(current, patch);
+    } catch (e) {
+      if (!(e instanceof JsonPatchError)) throw e;
+      if (e.malformed) throw new SimHttpError(400, e.message);
+      throw new SimHttpError(422, 'the server rejected our request due to an error in our request', {
+        details: { causes: [{ reason: 'UnexpectedServerResponse', message: e.message }] },
+      });
+    }
+  }
+  if (!isObject(patched)) throw new SimHttpError(400, 'the patch did not produce an object');
+  return updateObject(s, r, patched);
 }
 
 /** DELETE of an object (returns the object; with finalizers it is only marked for deletion). */
 export function deleteObject(s: RestServices, r: RestRequest): RestResult {
   const ws = requireWs(r);
-  const obj = s.objects.delete(r.def, ws, r.name ?? '', 'client');
+  const obj = s.objects.delete(r.def, ws, keyOfRequest(r), 'client');
   return { code: 200, body: convert(r.def, obj, r.version) };
 }

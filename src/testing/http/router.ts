@@ -1,14 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Auth } from '../harness/auth.js';
-import { forbidden, unauthorized } from '../harness/auth.js';
+import { forbidden, forbiddenPath, unauthorized } from '../harness/auth.js';
 import type { Scheduler, SimulatorClock } from '../clock.js';
 import type { ChosenFault, FaultInjector } from '../harness/faults.js';
 import type { JsonObject } from '../model/json.js';
-import { findResource, type KcpProfile } from '../model/resources.js';
+import type { WorkspaceInfo } from '../model/topology.js';
+import { boundDefinitions, findDefinition } from '../model/bound.js';
+import { RESOURCES, type KcpProfile, type ResourceDef } from '../model/resources.js';
 import { SimHttpError } from '../model/api-errors.js';
 import { answerAccessReview, isAccessReviewPath } from './access-review.js';
-import { readJsonBody } from './body.js';
-import { matchVirtualWorkspace, visibleInVirtualWorkspace } from './vw.js';
+import { readJson, readJsonBody } from './body.js';
+import {
+  matchVirtualWorkspace,
+  authorizeVirtualWorkspace,
+  openVirtualWorkspace,
+  visibilityInVirtualWorkspace,
+  type ServeWindow,
+  type VirtualWorkspaceResourceRequest,
+} from './vw.js';
 import { apiGroupDoc, coreVersionsDoc, groupListDoc, resourceListDoc, versionDoc } from './discovery.js';
 import { openApiGroupVersion, openApiIndex } from './openapi.js';
 import { parseFilters, intParam } from './query.js';
@@ -30,6 +39,8 @@ export interface RouterDeps extends rest.RestServices {
   baseUrl: () => string;
   /** Requests without credentials act as the admin. */
   anonymousAdmin: boolean;
+  /** The "not serving yet" window of virtual-workspace URLs. */
+  serveWindow: ServeWindow;
 }
 
 const NOT_FOUND = (): SimHttpError =>
@@ -99,6 +110,36 @@ function applyFault(deps: RouterDeps, fault: ChosenFault, res: ServerResponse, i
   }
 }
 
+/** A parsed resource path: `/apis/<group>/<version>[/namespaces/<ns>]/<resource>[/<name>[/<subresource>]]`. */
+interface ResourcePath {
+  group: string;
+  version: string;
+  namespace: string | undefined;
+  resource: string;
+  name: string | undefined;
+  subresource: string | undefined;
+}
+
+function parseResourcePath(seg: readonly string[]): ResourcePath | undefined {
+  if (seg[0] !== 'apis' || seg.length < 4) return undefined;
+  const [, group = '', version = ''] = seg;
+  let rest = seg.slice(3);
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  if (rest.length > 3) return undefined;
+  const [resource = '', name, subresource] = rest;
+  return { group, version, namespace, resource, name, subresource };
+}
+
+/** The resources bound in the workspace a non-virtual-workspace address names (none for `*`). */
+function workspaceBoundDefs(deps: RouterDeps, clusterSeg: string | undefined): ResourceDef[] {
+  const ws = clusterSeg === undefined || clusterSeg === '*' ? undefined : deps.topology.resolve(clusterSeg);
+  return ws === undefined ? [] : boundDefinitions(deps.store, ws.cluster);
+}
+
 async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sim.invalid');
   const vw = matchVirtualWorkspace(deps.store, deps.baseUrl(), url.pathname);
@@ -121,7 +162,23 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
   const user = header === undefined && deps.anonymousAdmin ? 'kcp-admin' : deps.auth.authenticate(header);
   if (user === undefined) throw unauthorized();
   const seg = path.split('/').filter((s) => s !== '');
-  const discovery = discoveryDoc(deps.profile, seg);
+  const method = req.method ?? 'GET';
+  const rp = parseResourcePath(seg);
+  const vwReq =
+    vw === undefined ? undefined : { user, method, path: url.pathname, cluster: clusterSeg ?? '*' };
+  // what the address serves: a virtual workspace's API set, or kcp's own resources and (computed only when
+  // needed: discovery, or a group kcp does not serve) those bound in the workspace
+  let vwDefs: ResourceDef[] | undefined;
+  if (vw !== undefined && vwReq !== undefined) {
+    const verb = rp === undefined ? 'get' : verbOf(method, rp.name, url.searchParams);
+    vwDefs = openVirtualWorkspace(deps, vw, vwReq, verb, () =>
+      rp === undefined
+        ? forbiddenPath(user, method.toLowerCase(), url.pathname, 'access denied')
+        : forbidden(user, verb, rp.resource, rp.group, rp.name, { namespace: rp.namespace }),
+    );
+  }
+  const allDefs = (): ResourceDef[] => vwDefs ?? [...RESOURCES, ...workspaceBoundDefs(deps, clusterSeg)];
+  const discovery = discoveryDoc(deps.profile, seg, allDefs, vw !== undefined);
   if (discovery !== undefined) {
     const fault = deps.faults.take({
       verb: 'get',
@@ -138,12 +195,28 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
     await answerAccessReview(deps, req, res, user, clusterSeg ?? 'root');
     return;
   }
-  if (seg[0] !== 'apis' || seg.length < 4 || seg.length > 6) throw NOT_FOUND();
-  const [, group = '', version = '', resource = '', name, subresource] = seg;
-  const def = findResource(group, version, resource, deps.profile);
-  if (def === undefined || (subresource !== undefined && (subresource !== 'status' || !def.hasStatus)))
+  if (rp === undefined) throw NOT_FOUND();
+  const { name, subresource, version } = rp;
+  const verb = verbOf(method, name, url.searchParams);
+  let vwResource: VirtualWorkspaceResourceRequest | undefined;
+  let vwWorkspace: WorkspaceInfo | undefined;
+  if (vwReq !== undefined && vw !== undefined) {
+    vwResource = { ...vwReq, ...rp, verb };
+    vwWorkspace = authorizeVirtualWorkspace(deps, vw, vwResource);
+  }
+  const def =
+    vwDefs === undefined
+      ? (findDefinition(RESOURCES, deps.profile, rp) ??
+        findDefinition(workspaceBoundDefs(deps, clusterSeg), deps.profile, rp))
+      : findDefinition(vwDefs, deps.profile, rp);
+  if (
+    def === undefined ||
+    (rp.subresource !== undefined && (rp.subresource !== 'status' || !def.hasStatus)) ||
+    (rp.namespace !== undefined && !def.namespaced) ||
+    (def.namespaced && rp.namespace === undefined && (rp.name !== undefined || method === 'POST'))
+  ) {
     throw NOT_FOUND();
-  const verb = verbOf(req.method ?? 'GET', name, url.searchParams);
+  }
   if (
     verb === 'unknown' ||
     (verb === 'create' && name !== undefined) ||
@@ -153,19 +226,11 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
   }
   const authzResource = subresource === undefined ? def.resource : `${def.resource}/${subresource}`;
   const cluster = clusterSeg ?? 'root';
-  const ws = cluster === '*' ? undefined : deps.topology.resolve(cluster);
+  let ws = cluster === '*' ? undefined : deps.topology.resolve(cluster);
   let visible: ((obj: JsonObject) => boolean) | undefined;
-  if (vw !== undefined) {
-    if (def.resource !== 'apibindings' || subresource !== undefined) throw NOT_FOUND();
-    if (verb !== 'get' && verb !== 'list' && verb !== 'watch') {
-      throw new SimHttpError(405, 'the virtual workspace only serves get, list and watch');
-    }
-    const exportWs = deps.topology.resolve(vw.exportCluster);
-    if (exportWs === undefined || !deps.auth.allowed(user, exportWs.path, 'apiexports/content', verb)) {
-      throw forbidden(user, verb, 'apiexports/content', 'apis.kcp.io', vw.exportName);
-    }
-    if (cluster !== '*' && (ws === undefined || cluster.includes(':'))) throw NOT_FOUND();
-    visible = (obj) => visibleInVirtualWorkspace(deps.topology, vw, obj);
+  if (vw !== undefined && vwResource !== undefined) {
+    ws = vwWorkspace;
+    visible = visibilityInVirtualWorkspace(deps, vw, def, vwResource);
   } else if (cluster === '*') {
     if (verb !== 'list' && verb !== 'watch') throw forbidden(user, verb, authzResource, def.group, name);
     if (!deps.auth.allowed(user, '*', authzResource, verb))
@@ -176,7 +241,7 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
       `${def.resource}.${def.group} is forbidden: User "${user}" cannot ${verb} resource "${authzResource}" in API group "${def.group}" at the cluster scope: workspace access not permitted`,
     );
   } else if (!deps.auth.allowed(user, ws.path, authzResource, verb)) {
-    throw forbidden(user, verb, authzResource, def.group, name);
+    throw forbidden(user, verb, authzResource, def.group, name, { namespace: rp.namespace });
   }
   const fault = deps.faults.take({
     verb,
@@ -191,6 +256,7 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
     version,
     ws,
     cluster: ws?.cluster ?? '*',
+    namespace: rp.namespace,
     name,
     subresource,
     query: url.searchParams,
@@ -199,18 +265,20 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
   };
   let result: rest.RestResult;
   switch (verb) {
-    case 'watch':
+    case 'watch': {
+      const filters = parseFilters(url.searchParams);
       deps.watches.open(res, {
         def,
         version,
         cluster: r.cluster,
-        filters: { ...parseFilters(url.searchParams), visible },
+        filters: { ...filters, namespace: rp.namespace ?? filters.namespace, visible },
         resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
         bookmarks: url.searchParams.get('allowWatchBookmarks') === 'true',
         timeoutSeconds: intParam(url.searchParams, 'timeoutSeconds'),
         fault,
       });
       return;
+    }
     case 'list':
       result = rest.listObjects(deps, r);
       break;
@@ -228,33 +296,56 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
       break;
     }
     case 'patch': {
-      const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
-      if (type !== 'application/merge-patch+json') {
-        throw new SimHttpError(
-          415,
-          `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json`,
-        );
-      }
-      const body = await readJsonBody(req);
-      result = deps.scheduler.batch(() => rest.patchObject(deps, r, body));
+      const type = patchTypeOf(req.headers['content-type']);
+      const body = await readJson(req);
+      result = deps.scheduler.batch(() => rest.patchObject(deps, r, body, type));
       break;
     }
     default:
-      await readJsonBody(req).catch(() => ({}));
+      await readJson(req).catch(() => ({}));
       result = deps.scheduler.batch(() => rest.deleteObject(deps, r));
   }
   sendJson(res, result.code, result.body);
 }
 
-function discoveryDoc(profile: KcpProfile, seg: string[]): JsonObject | undefined {
+/**
+ * The patch type of a PATCH request.
+ * @throws SimHttpError 415 for other types (server-side apply and strategic merge patch are not supported,
+ * the latter like kube-apiserver for custom resources).
+ */
+function patchTypeOf(contentType: string | undefined): rest.PatchType {
+  const type = (contentType ?? '').split(';')[0]?.trim() ?? '';
+  if (type === 'application/merge-patch+json') return 'merge';
+  if (type === 'application/json-patch+json') return 'json';
+  throw new SimHttpError(
+    415,
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json`,
+  );
+}
+
+function discoveryDoc(
+  profile: KcpProfile,
+  seg: string[],
+  served: () => readonly ResourceDef[],
+  virtual: boolean,
+): JsonObject | undefined {
   const p = seg.join('/');
-  if (p === 'api') return coreVersionsDoc();
-  if (p === 'apis') return groupListDoc(profile);
-  if (seg[0] === 'apis' && seg.length === 2) return apiGroupDoc(seg[1] ?? '', profile);
-  if (seg[0] === 'apis' && seg.length === 3) return resourceListDoc(seg[1] ?? '', seg[2] ?? '', profile);
-  if (p === 'openapi/v3') return openApiIndex(profile);
+  const isDiscovery =
+    p === 'api' ||
+    (seg[0] === 'apis' && seg.length <= 3) ||
+    (!virtual && seg[0] === 'openapi' && seg[1] === 'v3');
+  if (!isDiscovery) return undefined;
+  const defs = served();
+  // a virtual workspace serves no legacy core group (`/api` is 404) and no OpenAPI documents
+  if (p === 'api') return virtual ? undefined : coreVersionsDoc();
+  if (p === 'apis') return groupListDoc(defs, profile);
+  if (seg[0] === 'apis' && seg.length === 2) return apiGroupDoc(seg[1] ?? '', defs, profile);
+  if (seg[0] === 'apis' && seg.length === 3)
+    return resourceListDoc(seg[1] ?? '', seg[2] ?? '', defs, profile);
+  if (virtual) return undefined;
+  if (p === 'openapi/v3') return openApiIndex(defs, profile);
   if (seg[0] === 'openapi' && seg[1] === 'v3' && seg[2] === 'apis' && seg.length === 5) {
-    return openApiGroupVersion(seg[3] ?? '', seg[4] ?? '', profile);
+    return openApiGroupVersion(seg[3] ?? '', seg[4] ?? '', defs, profile);
   }
   return undefined;
 }

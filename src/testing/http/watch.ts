@@ -170,7 +170,7 @@ export class WatchHub {
       return cached;
     };
     const onEvent = (ev: StoreEvent): void => {
-      if (ev.resource !== p.def.resource || (p.cluster !== '*' && ev.cluster !== p.cluster)) return;
+      if (ev.resource !== p.def.key || (p.cluster !== '*' && ev.cluster !== p.cluster)) return;
       const text = eventLine(ev);
       if (text !== undefined) emit(text);
     };
@@ -182,7 +182,7 @@ export class WatchHub {
       return;
     }
     if (fromRv === undefined) {
-      for (const obj of this.store.list(p.def.resource, p.cluster)) {
+      for (const obj of this.store.list(p.def.key, p.cluster)) {
         if (passes(p.filters, obj)) emit(line('ADDED', convert(p.def, obj, p.version)));
         if (isEnded()) return;
       }
@@ -192,7 +192,7 @@ export class WatchHub {
         if (isEnded()) return;
       }
     }
-    unsubscribe = this.store.watch(p.def.resource, p.cluster, onEvent);
+    unsubscribe = this.store.watch(p.def.key, p.cluster, onEvent);
     const seconds =
       p.timeoutSeconds === undefined || p.timeoutSeconds === 0
         ? this.options.defaultTimeoutSeconds

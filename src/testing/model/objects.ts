@@ -16,7 +16,7 @@ import { fieldsOf, mainFields, manage } from './managed-fields.js';
 import { deterministicUid, sha256 } from './names.js';
 import type { ResourceDef } from './resources.js';
 import { alreadyExists, conflict, invalid, notFound } from './api-errors.js';
-import type { Store, WriteOrigin } from './store.js';
+import { objectName, plainName, type Store, type WriteOrigin } from './store.js';
 import type { WorkspaceInfo } from './topology.js';
 import { immutableField } from './validation.js';
 
@@ -30,7 +30,8 @@ const MUTABLE_META = ['labels', 'annotations', 'finalizers', 'ownerReferences'];
 /**
  * Object lifecycle shared by the REST layer, the controllers and the helpers: server-managed metadata,
  * kcp admission (annotations, binding finalizer), generation, optimistic concurrency, finalizer-aware
- * deletion. All inputs are in the storage version.
+ * deletion. All inputs are in the storage version. Objects are addressed by their store key
+ * (`<namespace>/<name>` for namespaced resources, see `objectName`).
  */
 export class Objects {
   private uids = 0;
@@ -44,7 +45,10 @@ export class Objects {
     this.seed = seed;
   }
 
-  /** Creates an object; status is dropped for resources with a status subresource. */
+  /**
+   * Creates an object (a namespaced one in `metadata.namespace`); status is dropped for resources with a
+   * status subresource.
+   */
   create(def: ResourceDef, ws: WorkspaceInfo, input: JsonObject, origin: WriteOrigin): JsonObject {
     const inMeta = objAt(input, 'metadata') ?? {};
     let name = strAt(inMeta, 'name') ?? '';
@@ -52,13 +56,15 @@ export class Objects {
       const prefix = strAt(inMeta, 'generateName') ?? '';
       name = `${prefix}${sha256(`${this.seed}\0gen\0${this.uids}`).slice(0, 5)}`;
     }
-    if (this.store.get(def.resource, ws.cluster, name) !== undefined) {
+    const namespace = def.namespaced ? (strAt(inMeta, 'namespace') ?? '') : '';
+    const key = namespace === '' ? name : `${namespace}/${name}`;
+    if (this.store.get(def.key, ws.cluster, key) !== undefined) {
       throw alreadyExists(def.resource, def.group, name);
     }
     const obj: JsonObject = clone(input);
     obj['apiVersion'] = `${def.group}/${def.storage}`;
     obj['kind'] = def.kind;
-    const m: JsonObject = { name };
+    const m: JsonObject = namespace === '' ? { name } : { name, namespace };
     for (const k of MUTABLE_META) if (inMeta[k] !== undefined && inMeta[k] !== null) m[k] = clone(inMeta[k]);
     m['uid'] = deterministicUid(this.seed, ++this.uids);
     m['generation'] = 1;
@@ -72,7 +78,7 @@ export class Objects {
       apiVersionOf(def),
       this.clock,
     );
-    return this.store.put(def.resource, ws.cluster, obj, origin).object;
+    return this.store.put(def.key, ws.cluster, obj, origin).object;
   }
 
   /**
@@ -87,12 +93,12 @@ export class Objects {
     options: { status?: boolean },
     origin: WriteOrigin,
   ): JsonObject {
-    const existing = this.store.get(def.resource, ws.cluster, name);
-    if (existing === undefined) throw notFound(def.resource, def.group, name);
+    const existing = this.store.get(def.key, ws.cluster, name);
+    if (existing === undefined) throw notFound(def.resource, def.group, plainName(name));
     const inMeta = objAt(input, 'metadata') ?? {};
     const rv = strAt(inMeta, 'resourceVersion');
     if (rv !== undefined && rv !== '' && rv !== strAt(meta(existing), 'resourceVersion')) {
-      throw conflict(def.resource, def.group, name);
+      throw conflict(def.resource, def.group, plainName(name));
     }
     const next = clone(existing);
     if (options.status === true) {
@@ -119,7 +125,7 @@ export class Objects {
         const before = dig(existing, imm.path);
         const after = dig(next, imm.path);
         if (!deepEqual(before, after)) {
-          throw invalid(def.kind, def.group, name, [
+          throw invalid(def.kind, def.group, plainName(name), [
             {
               field: imm.field,
               reason: 'FieldValueInvalid',
@@ -160,7 +166,7 @@ export class Objects {
     mutate: (draft: JsonObject) => void,
     origin: WriteOrigin = 'controller',
   ): JsonObject | undefined {
-    const existing = this.store.get(def.resource, ws.cluster, name);
+    const existing = this.store.get(def.key, ws.cluster, name);
     if (existing === undefined) return undefined;
     const next = clone(existing);
     mutate(next);
@@ -196,7 +202,7 @@ export class Objects {
     if (!deepEqual(main(before), main(next))) {
       manage(next, { manager, operation: 'Update', fields: mainFields(next) }, v, this.clock);
     }
-    if (def.resource !== 'apiexportendpointslices' || deepEqual(endpoints, beforeEndpoints)) return;
+    if (def.key !== 'apiexportendpointslices' || deepEqual(endpoints, beforeEndpoints)) return;
     const urls = (Array.isArray(endpoints) ? endpoints : [])
       .map((e) => (isObject(e) ? strAt(e, 'url') : undefined))
       .filter((u): u is string => u !== undefined);
@@ -221,16 +227,16 @@ export class Objects {
    * @throws SimHttpError 404.
    */
   delete(def: ResourceDef, ws: WorkspaceInfo, name: string, origin: WriteOrigin): JsonObject {
-    const existing = this.store.get(def.resource, ws.cluster, name);
-    if (existing === undefined) throw notFound(def.resource, def.group, name);
+    const existing = this.store.get(def.key, ws.cluster, name);
+    if (existing === undefined) throw notFound(def.resource, def.group, plainName(name));
     if ((arrAt(meta(existing), 'finalizers') ?? []).length > 0) {
       if (meta(existing)['deletionTimestamp'] !== undefined) return existing;
       const next = clone(existing);
       meta(next)['deletionTimestamp'] = timestamp(this.clock);
       meta(next)['deletionGracePeriodSeconds'] = 0;
-      return this.store.put(def.resource, ws.cluster, next, origin).object;
+      return this.store.put(def.key, ws.cluster, next, origin).object;
     }
-    return this.store.remove(def.resource, ws.cluster, name, origin)?.object ?? existing;
+    return this.store.remove(def.key, ws.cluster, name, origin)?.object ?? existing;
   }
 
   private commit(
@@ -242,10 +248,10 @@ export class Objects {
   ): JsonObject {
     const m = meta(next);
     if (m['deletionTimestamp'] !== undefined && (arrAt(m, 'finalizers') ?? []).length === 0) {
-      return this.store.remove(def.resource, ws.cluster, strAt(m, 'name') ?? '', origin)?.object ?? next;
+      return this.store.remove(def.key, ws.cluster, objectName(next), origin)?.object ?? next;
     }
     if (deepEqual(existing, next)) return existing;
-    return this.store.put(def.resource, ws.cluster, next, origin).object;
+    return this.store.put(def.key, ws.cluster, next, origin).object;
   }
 
   /** kcp admission: cluster/path annotations; binding finalizer and export label. */
@@ -255,7 +261,7 @@ export class Objects {
     ann[CLUSTER_ANNOTATION] = ws.cluster;
     if (def.pathAnnotation) ann[PATH_ANNOTATION] = ws.path;
     m['annotations'] = ann;
-    if (def.resource !== 'apibindings') return;
+    if (def.key !== 'apibindings') return;
     if (m['deletionTimestamp'] === undefined) {
       const fin = (arrAt(m, 'finalizers') ?? []).filter((f): f is string => typeof f === 'string');
       if (!fin.includes(BINDING_FINALIZER)) m['finalizers'] = [...fin, BINDING_FINALIZER];

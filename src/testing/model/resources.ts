@@ -16,9 +16,20 @@ export function isV028OrLater(profile: KcpProfile): boolean {
 export type SimResource =
   'apiexports' | 'apiexportendpointslices' | 'apibindings' | 'apiresourceschemas' | 'partitions' | 'shards';
 
-/** Static description of one served resource. */
+/**
+ * Description of one served resource: one of kcp's own (static, {@link RESOURCES}) or one defined by an
+ * APIResourceSchema and served through an APIBinding or an APIExport's virtual workspace (dynamic).
+ */
 export interface ResourceDef {
-  resource: SimResource;
+  /** Plural name, e.g. `apibindings` or `cowboys`. */
+  resource: string;
+  /**
+   * Key of the objects in the store: the plural for kcp's own resources, `<plural>.<group>:<identity>` for
+   * exported ones (objects of the same resource bound from two exports are kept apart, as kcp does).
+   */
+  key: string;
+  /** Namespaced (only exported resources can be). */
+  namespaced: boolean;
   group: string;
   kind: string;
   singular: string;
@@ -31,14 +42,17 @@ export interface ResourceDef {
   pathAnnotation: boolean;
   categories: string[];
   shortNames: string[];
+  /** Verbs discovery lists when not the full set (read-only APIBindings in a virtual workspace). */
+  verbs?: readonly string[] | undefined;
 }
 
 const v1alpha1Only = (): string[] => ['v1alpha1'];
 const byProfile = (profile: KcpProfile): string[] =>
   isV028OrLater(profile) ? ['v1alpha2', 'v1alpha1'] : ['v1alpha1'];
 
-/** Every resource the simulator serves. */
-export const RESOURCES: readonly ResourceDef[] = [
+type StaticDef = Omit<ResourceDef, 'key' | 'namespaced'> & { resource: SimResource };
+
+const STATIC_DEFS: readonly StaticDef[] = [
   {
     resource: 'apiexports',
     group: 'apis.kcp.io',
@@ -113,9 +127,16 @@ export const RESOURCES: readonly ResourceDef[] = [
   },
 ];
 
-/** The served API groups with their resources. */
-export function groups(): string[] {
-  return [...new Set(RESOURCES.map((r) => r.group))];
+/** Every resource of kcp's own that the simulator serves. */
+export const RESOURCES: readonly ResourceDef[] = STATIC_DEFS.map((d) => ({
+  ...d,
+  key: d.resource,
+  namespaced: false,
+}));
+
+/** The API groups of some resources, in order of first appearance. */
+export function groups(defs: readonly ResourceDef[] = RESOURCES): string[] {
+  return [...new Set(defs.map((r) => r.group))];
 }
 
 /** Looks a resource up by group, version and plural name for a profile. */

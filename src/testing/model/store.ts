@@ -1,5 +1,4 @@
-import { meta, nameOf, type JsonObject } from './json.js';
-import type { SimResource } from './resources.js';
+import { meta, nameOf, objAt, strAt, type JsonObject } from './json.js';
 
 /** Who made a write: a client (HTTP or helper) or a simulated kcp controller. */
 export type WriteOrigin = 'client' | 'controller';
@@ -8,13 +7,28 @@ export type WriteOrigin = 'client' | 'controller';
 export interface StoreEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   rv: number;
-  resource: SimResource;
+  /** Store key of the resource (`ResourceDef.key`: the plural, or `<plural>.<group>:<identity>`). */
+  resource: string;
   cluster: string;
   object: JsonObject;
   previous: JsonObject | undefined;
   origin: WriteOrigin;
   /** Serialised watch lines per API version, filled lazily by the watch server. */
   lines: Map<string, string>;
+}
+
+/**
+ * Key of an object within its resource and cluster: `<namespace>/<name>` for namespaced objects, the name
+ * otherwise (names cannot contain `/`).
+ */
+export function objectName(obj: JsonObject): string {
+  const ns = strAt(objAt(obj, 'metadata'), 'namespace');
+  return ns === undefined || ns === '' ? nameOf(obj) : `${ns}/${nameOf(obj)}`;
+}
+
+/** The plain name of an {@link objectName} key. */
+export function plainName(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1);
 }
 
 /** Receives committed events. */
@@ -26,7 +40,7 @@ export type StoreListener = (event: StoreEvent) => void;
  */
 export class Store {
   private rv = 0;
-  private readonly data = new Map<SimResource, Map<string, Map<string, JsonObject>>>();
+  private readonly data = new Map<string, Map<string, Map<string, JsonObject>>>();
   private history: StoreEvent[] = [];
   private head = 0;
   private compacted = 0;
@@ -48,13 +62,16 @@ export class Store {
     return this.compacted;
   }
 
-  /** A stored object, or `undefined`. Do not mutate the result. */
-  get(resource: SimResource, cluster: string, name: string): JsonObject | undefined {
+  /**
+   * A stored object, or `undefined`; `name` is its {@link objectName} (`<namespace>/<name>` when
+   * namespaced). Do not mutate the result.
+   */
+  get(resource: string, cluster: string, name: string): JsonObject | undefined {
     return this.data.get(resource)?.get(cluster)?.get(name);
   }
 
   /** Objects of a resource in one cluster, or in all clusters with `*`, sorted by cluster and name. */
-  list(resource: SimResource, cluster: string): JsonObject[] {
+  list(resource: string, cluster: string): JsonObject[] {
     const byCluster = this.data.get(resource);
     if (byCluster === undefined) return [];
     const clusters = cluster === '*' ? [...byCluster.keys()].sort() : [cluster];
@@ -72,13 +89,13 @@ export class Store {
   }
 
   /** Number of objects of a resource in a cluster. */
-  count(resource: SimResource, cluster: string): number {
+  count(resource: string, cluster: string): number {
     return this.data.get(resource)?.get(cluster)?.size ?? 0;
   }
 
   /** Stores `object` (a fresh object owned by the store from now on) and emits ADDED or MODIFIED. */
-  put(resource: SimResource, cluster: string, object: JsonObject, origin: WriteOrigin): StoreEvent {
-    const name = nameOf(object);
+  put(resource: string, cluster: string, object: JsonObject, origin: WriteOrigin): StoreEvent {
+    const name = objectName(object);
     let byCluster = this.data.get(resource);
     if (byCluster === undefined) {
       byCluster = new Map();
@@ -106,7 +123,7 @@ export class Store {
   }
 
   /** Removes an object and emits DELETED (with the new resourceVersion); `undefined` when absent. */
-  remove(resource: SimResource, cluster: string, name: string, origin: WriteOrigin): StoreEvent | undefined {
+  remove(resource: string, cluster: string, name: string, origin: WriteOrigin): StoreEvent | undefined {
     const objs = this.data.get(resource)?.get(cluster);
     const previous = objs?.get(name);
     if (objs === undefined || previous === undefined) return undefined;
@@ -150,7 +167,7 @@ export class Store {
   }
 
   /** Subscribes to events of one resource in one cluster (or `*` for all clusters). */
-  watch(resource: SimResource, cluster: string, listener: StoreListener): () => void {
+  watch(resource: string, cluster: string, listener: StoreListener): () => void {
     const key = `${resource}|${cluster}`;
     let set = this.watchers.get(key);
     if (set === undefined) {

@@ -98,7 +98,7 @@ function validateSpec(
   spec: JsonObject | undefined,
   causes: FieldCause[],
 ): void {
-  switch (def.resource) {
+  switch (def.key) {
     case 'apiexportendpointslices':
       if (spec === undefined) causes.push(required('spec'));
       else {
@@ -212,7 +212,7 @@ export function validateStatus(def: ResourceDef, status: Json | undefined): Fiel
   const causes: FieldCause[] = [];
   if (status === undefined || status === null) return causes;
   if (!expectType(causes, 'status', status, 'object') || !isObject(status)) return causes;
-  if (def.resource === 'apiexportendpointslices') {
+  if (def.key === 'apiexportendpointslices') {
     const eps = status['endpoints'];
     if (eps !== undefined && eps !== null && expectType(causes, 'status.endpoints', eps, 'array')) {
       (eps as Json[]).forEach((e, i) => {
@@ -241,7 +241,7 @@ const REFERENCE_MESSAGE = 'Invalid value: "object": APIExport reference must not
 
 /** The immutable field of a resource (the export reference; an APIResourceSchema's whole spec), if any. */
 export function immutableField(def: ResourceDef): ImmutableField | undefined {
-  switch (def.resource) {
+  switch (def.key) {
     case 'apiexportendpointslices':
       return { path: ['spec', 'export'], field: 'spec.export', message: REFERENCE_MESSAGE };
     case 'apibindings':
