@@ -27,8 +27,10 @@ export type DisengageReason =
  * `engaged` when it becomes usable, `updated` when its binding changes while engaged, `disengaged` (with a
  * `reason`) when it stops being usable.
  */
-export type ConsumerEvent = ConsumerState &
-  ({ type: 'engaged' | 'updated' } | { type: 'disengaged'; reason: DisengageReason });
+export type ConsumerEvent =
+  | (ConsumerState & { type: 'engaged' })
+  | (ConsumerState & { type: 'updated' })
+  | (ConsumerState & { type: 'disengaged'; reason: DisengageReason });
 
 /** A consumer cluster behind one endpoint. */
 export interface ConsumerState {
