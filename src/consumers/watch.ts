@@ -91,10 +91,15 @@ export function watchConsumers(
         }
         if (change.synced || change.error !== undefined) settle(endpoint);
       };
+      // An endpoint that fails (unreachable, refusing) no longer holds back the first events of the others.
+      const statuses = lease.cache.status$.subscribe((s) => {
+        if (s.type === 'retrying' || s.type === 'error') settle(endpoint);
+      });
       const registration = bindings.informer.watchAll(onChange);
       trackers.set(endpoint, {
         engaged,
         release: () => {
+          statuses.unsubscribe();
           registration.release();
           bindings.release();
           lease.release();
@@ -119,7 +124,12 @@ export function watchConsumers(
           if (current.size > 0) gate = new Set(current);
         }
         for (const endpoint of [...trackers.keys()]) if (!current.has(endpoint)) stop(endpoint);
-        for (const endpoint of change.urls) if (!trackers.has(endpoint)) start(endpoint);
+        try {
+          for (const endpoint of change.urls) if (!trackers.has(endpoint)) start(endpoint);
+        } catch (e) {
+          // Only a caller's mistake gets here (a rewriteUrl that returns no URL): the stream errors with it.
+          subscriber.error(e);
+        }
       },
       error: (e: unknown) => {
         subscriber.error(e);

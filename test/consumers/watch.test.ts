@@ -5,6 +5,7 @@ import type { ConsumerEvent } from '../../src/consumers/types.js';
 import { watchConsumers } from '../../src/consumers/watch.js';
 import type { EndpointChange } from '../../src/endpoints/types.js';
 import type { APIBinding } from '../../src/kcp/apibinding.js';
+import { NetworkError } from '../../src/errors.js';
 import {
   FakeTransport,
   type ListStep,
@@ -134,6 +135,21 @@ describe('watchConsumers', () => {
     endpoints$.next(change([A], [A, B]));
     expect(events.map(brief)).toEqual(['engaged c1@A']);
     expect(transports.get(B)!.pendingLists).toBe(0);
+  });
+
+  it('does not hold back the first events for an endpoint that fails, and engages its consumers when it recovers', async () => {
+    const { transports, endpoints$, subscribe } = setup(
+      { [A]: [binding('cowboys', 'c1', true)], [B]: [binding('cowboys', 'c3', true)] },
+      undefined,
+      { [B]: [new NetworkError('connection refused'), new NetworkError('connection refused')] },
+    );
+    const { events } = subscribe();
+    endpoints$.next(change([A, B]));
+    await transports.get(A)!.watchAt(0);
+    await transports.get(B)!.until(() => transports.get(B)!.lists.length >= 2);
+    expect(events.map(brief)[0]).toBe('engaged c1@A');
+    await transports.get(B)!.watchAt(0);
+    expect(events.map(brief)).toEqual(['engaged c1@A', 'engaged c3@B']);
   });
 
   it('reports updated, disengaged when the binding stops being ready or goes, and engaged again', async () => {

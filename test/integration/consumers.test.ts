@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConsumerEvent } from '../../src/consumers/types.js';
-import type { KcpClient } from '../../src/client-types.js';
+import { firstValueFrom } from 'rxjs';
+import type { ClientStatus, KcpClient } from '../../src/client-types.js';
+import { isInvalidArgumentError } from '../../src/errors.js';
 import { startKcpSimulator, type KcpSimulator } from '../../src/testing/index.js';
 import { runInProcess } from '../cli/helpers.js';
 import { Recorder, closeAll, simClient, until } from './helpers.js';
@@ -124,6 +126,40 @@ describe('consumers against the simulator (two shards)', () => {
       expect(none.stdout).toBe('');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('errors the stream when rewriteUrl returns no URL, a caller mistake rather than a healable state', async () => {
+    const { s } = await twoShards();
+    const bad = simClient(s, { rewriteUrl: () => 'nope' });
+    try {
+      const error = await firstValueFrom(bad.watchConsumers(REF)).catch((e: unknown) => e);
+      expect(isInvalidArgumentError(error)).toBe(true);
+    } finally {
+      await bad.close();
+    }
+  });
+
+  it('retries an unreachable endpoint, reports it by endpoint on status$, and still engages the other shard', async () => {
+    const { s, rootVw } = await twoShards();
+    const c = simClient(s, {
+      rewriteUrl: (url) => (url === rootVw ? 'http://127.0.0.1:1/unreachable' : url),
+    });
+    try {
+      const statuses: ClientStatus[] = [];
+      const statusSub = c.status$.subscribe((st) => statuses.push(st));
+      const rec = new Recorder<ConsumerEvent>(c.watchConsumers(REF));
+      await until(
+        () => statuses.some((st) => st.type === 'retrying' && st.endpoint === rootVw),
+        () => JSON.stringify(statuses.map((st) => [st.type, st.endpoint])),
+      );
+      await rec.until(() => rec.values.length >= 1);
+      await new Promise((r) => setTimeout(r, 50));
+      statusSub.unsubscribe();
+      rec.stop();
+      expect(rec.values.map(brief)).toEqual(['engaged root:org:consumer-b']);
+    } finally {
+      await c.close();
     }
   });
 
