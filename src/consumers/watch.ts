@@ -58,6 +58,8 @@ export function watchConsumers(
         const affected = new Set<string>();
         for (const key of change.changed) {
           const cluster = key.slice(0, key.indexOf('|'));
+          // A binding without its kcp.io/cluster annotation names no consumer (kcp always sets it).
+          if (cluster === WILDCARD_CLUSTER) continue;
           affected.add(cluster);
           let keys = keysByCluster.get(cluster);
           if (change.items.has(key)) {
