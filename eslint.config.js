@@ -12,7 +12,7 @@ import tseslint from 'typescript-eslint';
 // Imports are relative, so each folder's rule is generated for every depth of the importing file below src/.
 // (`no-restricted-imports` checks import and export declarations, not `import()` expressions.)
 // ---------------------------------------------------------------------------------------------------------
-const LAYERS = ['kcp', 'config', 'http', 'watch', 'endpoints', 'client', 'cli'];
+const LAYERS = ['kcp', 'config', 'http', 'watch', 'endpoints', 'consumers', 'client', 'cli'];
 const LEAVES = ['errors', 'logger', 'redact', 'text', 'timers'];
 const CLIENT_FILES = ['client', 'client-types', 'resource-client'];
 const ENTRIES = ['index', 'advanced'];

@@ -10,6 +10,8 @@ import type { APIResourceSchema } from './kcp/apiresourceschema.js';
 import type { ExportRef } from './kcp/paths.js';
 import type { ResponseLimits } from './http/limits.js';
 import type { Logger } from './logger.js';
+import type { ConsumerList } from './consumers/list.js';
+import type { ConsumerEvent, ConsumerOptions } from './consumers/types.js';
 import type { ResourceClient } from './resource-client.js';
 import type { WatchStatus } from './watch/status.js';
 import type { WatchTuning } from './watch/tuning.js';
@@ -39,6 +41,14 @@ export interface ClientOptions extends ConnectionOptions {
    * @default see {@link ResponseLimits}
    */
   limits?: ResponseLimits | undefined;
+  /**
+   * Maps every published endpoint URL to the URL the client sends its requests to, before any request through
+   * a virtual workspace (consumers): for shard URLs that are internal and not reachable from where the provider
+   * runs (e.g. `(url) => url.replace('https://shard-1.internal:6443', 'https://127.0.0.1:16443')`). Must return
+   * an absolute http(s) URL. Events and lists keep the published URL as `endpoint`; `url` fields use the
+   * rewritten one. @default no rewrite
+   */
+  rewriteUrl?: ((url: string) => string) | undefined;
 }
 
 /**
@@ -69,6 +79,20 @@ export interface KcpClient {
    * whose `spec.export.path` is the export's canonical path.
    */
   nudgeSlice(ref: ExportRef, options?: NudgeOptions): Promise<NudgeResult>;
+  /**
+   * The consumers of an export as they come and go: follows {@link watchEndpoints} and, behind each endpoint
+   * URL, one shared wildcard list+watch of the APIBindings served by that virtual workspace. A consumer
+   * (a logical cluster) is `engaged` when a binding of it is ready (`engage: 'any'`: any binding), `updated`
+   * when that binding changes, and `disengaged` (with the reason) when its last binding goes or its endpoint
+   * is removed. The first events come after every current endpoint synced. Never errors for healable states
+   * (a failing endpoint is retried and shows on {@link status$}); completes like `watchEndpoints`.
+   */
+  watchConsumers(ref: ExportRef, options?: ConsumerOptions): Observable<ConsumerEvent>;
+  /**
+   * The consumers of an export now: resolves the endpoints once, then lists the APIBindings behind each
+   * endpoint URL in parallel. An endpoint that cannot be listed is reported in `failures`.
+   */
+  listConsumers(ref: ExportRef, options?: ConsumerOptions): Promise<ConsumerList>;
   /** Connection lifecycle of the shared watches. */
   readonly status$: Observable<ClientStatus>;
   /** APIExports of this workspace (served as `apis.kcp.io/v1alpha1`, which every kcp version serves). */

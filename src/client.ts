@@ -1,4 +1,4 @@
-import { tap, type Observable } from 'rxjs';
+import { merge, tap, type Observable } from 'rxjs';
 import type { ClientOptions, ClientStatus, KcpClient } from './client-types.js';
 import { loadConnection } from './config/load-connection.js';
 import { nudgeOnce, type NudgeOptions, type NudgeResult } from './endpoints/nudge.js';
@@ -16,6 +16,14 @@ import { formatRef, parseWorkspacePath, type ExportRef } from './kcp/paths.js';
 import { resolveLogger, type Logger } from './logger.js';
 import { createResourceClient } from './resource-client.js';
 import { InformerCache } from './watch/informer-cache.js';
+import { EndpointCaches } from './consumers/endpoint-caches.js';
+import { listConsumers, type ConsumerList } from './consumers/list.js';
+import type { ConsumerEvent, ConsumerOptions } from './consumers/types.js';
+import { watchConsumers } from './consumers/watch.js';
+import { anonymousCredentials, type Connection } from './config/connection.js';
+import { isLoopbackHost } from './config/server-url.js';
+import { InvalidArgumentError } from './errors.js';
+import { displayUrl } from './http/errors.js';
 import type { WatchTuning } from './watch/tuning.js';
 import { checkDurationMs } from './timers.js';
 import { releaseExecCredentials } from './config/exec-provider.js';
@@ -41,10 +49,56 @@ function checkDurations(options: ClientOptions): void {
   checkDurationMs(w.minWatchTimeoutSeconds, 'watch.minWatchTimeoutSeconds', 1_000);
 }
 
+function checkEngage(engage: unknown): 'ready' | 'any' {
+  if (engage === undefined || engage === 'ready') return 'ready';
+  if (engage === 'any') return 'any';
+  throw new InvalidArgumentError(`engage must be "ready" or "any", got ${JSON.stringify(engage)}`, 'engage');
+}
+
+/**
+ * The connection to a virtual-workspace endpoint: the client's TLS, proxy and credentials with the endpoint
+ * URL as server. Credentials are withheld from a plain `http://` endpoint on a non-loopback host (the URL
+ * comes from the server), with a warning, as they are for the configured server.
+ */
+function endpointConnection(connection: Connection, url: string, logger: Logger): Connection {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+    logger.warn(
+      `credentials withheld from the endpoint ${displayUrl(url)}: it is plain http:// on a non-loopback host`,
+      { endpoint: displayUrl(url) },
+    );
+    return { ...connection, server: url, credentials: anonymousCredentials };
+  }
+  return { ...connection, server: url };
+}
+
+/** Wraps `rewriteUrl` so that what it returns is checked: an absolute http(s) URL. */
+function checkedRewrite(
+  rewrite: ((url: string) => string) | undefined,
+): ((url: string) => string) | undefined {
+  if (rewrite === undefined) return undefined;
+  if (typeof rewrite !== 'function')
+    throw new InvalidArgumentError('rewriteUrl must be a function', 'rewriteUrl');
+  return (url) => {
+    const out: unknown = rewrite(url);
+    if (typeof out !== 'string' || !/^https?:\/\//.test(out) || !URL.canParse(out)) {
+      throw new InvalidArgumentError(
+        `rewriteUrl returned ${JSON.stringify(out)} for ${displayUrl(url)}: expected an absolute http(s) URL`,
+        'rewriteUrl',
+      );
+    }
+    return out.replace(/\/+$/, '');
+  };
+}
+
 /** State shared by a client and every client derived from it with `workspace()`. */
 interface Family {
   transport: HttpTransport;
   cache: InformerCache;
+  /** One transport and informer cache per virtual-workspace endpoint (consumers). */
+  endpoints: EndpointCaches;
+  /** Status of every watch of the family: workspaces and endpoints. */
+  status$: Observable<ClientStatus>;
   logger: Logger;
   tuning: WatchTuning | undefined;
   warnedFallback: Set<string>;
@@ -97,12 +151,32 @@ function makeClient(family: Family, workspacePath: string): KcpClient {
         }),
       );
     },
+    watchConsumers(ref: ExportRef, options: ConsumerOptions = {}): Observable<ConsumerEvent> {
+      const target = resolveTarget(ref, workspacePath, options);
+      const engage = checkEngage(options.engage);
+      const endpoints$ = watchResolution(family.cache, target, { signal: options.signal }).pipe(
+        tap((change) => {
+          warnIfFallback(change);
+        }),
+      );
+      return watchConsumers(endpoints$, family.endpoints, engage);
+    },
+    listConsumers(ref: ExportRef, options: ConsumerOptions = {}): Promise<ConsumerList> {
+      const target = resolveTarget(ref, workspacePath, options);
+      const engage = checkEngage(options.engage);
+      return resolveOnce(family.transport, target, { signal: options.signal, tuning: family.tuning }).then(
+        (r) => {
+          warnIfFallback(r);
+          return listConsumers(r, family.endpoints, engage, options.signal);
+        },
+      );
+    },
     nudgeSlice(ref: ExportRef, options: NudgeOptions = {}): Promise<NudgeResult> {
       const target = resolveTarget(ref, workspacePath, { slice: options.slice });
       return nudgeOnce(family.transport, target, { signal: options.signal });
     },
     get status$(): Observable<ClientStatus> {
-      return family.cache.status$;
+      return family.status$;
     },
     close: () => family.close(),
     get closed(): Promise<void> {
@@ -146,6 +220,19 @@ export function createClient(options: ClientOptions = {}): KcpClient {
     limits: options.limits,
   });
   const cache = new InformerCache({ transport, tuning: options.watch, logger });
+  const endpoints = new EndpointCaches({
+    open: (url) =>
+      createTransport({
+        connection: endpointConnection(loaded.connection, url, logger),
+        http: options.http,
+        logger,
+        requestTimeoutMs: options.requestTimeoutMs,
+        limits: options.limits,
+      }),
+    rewriteUrl: checkedRewrite(options.rewriteUrl),
+    tuning: options.watch,
+    logger,
+  });
   const workspace = parseWorkspacePath(options.workspace ?? loaded.workspace ?? 'root', {
     what: 'workspace',
   });
@@ -159,7 +246,7 @@ export function createClient(options: ClientOptions = {}): KcpClient {
       try {
         // Watch loops first (they stop their requests), then the sockets; secrets last, so that a loop
         // winding down can still redact what it logs.
-        await cache.close();
+        await Promise.all([cache.close(), endpoints.close()]);
         await transport.close();
       } finally {
         releaseSecrets(owner);
@@ -170,7 +257,17 @@ export function createClient(options: ClientOptions = {}): KcpClient {
     return closing;
   };
   return makeClient(
-    { transport, cache, logger, tuning: options.watch, warnedFallback: new Set(), closed, close },
+    {
+      transport,
+      cache,
+      endpoints,
+      status$: merge(cache.status$, endpoints.status$),
+      logger,
+      tuning: options.watch,
+      warnedFallback: new Set(),
+      closed,
+      close,
+    },
     workspace,
   );
 }

@@ -17,6 +17,14 @@ export type { ResourceClient } from './resource-client.js';
 export type { CallOptions, ListOptions, WatchItem, WatchOptions } from './http/types.js';
 export { legacyVirtualWorkspaces } from './endpoints/legacy.js';
 export { NUDGE_ANNOTATION } from './endpoints/nudge.js';
+export type {
+  ConsumerBinding,
+  ConsumerEvent,
+  ConsumerOptions,
+  ConsumerState,
+  DisengageReason,
+} from './consumers/types.js';
+export type { ConsumerList } from './consumers/list.js';
 export type { NudgeOptions, NudgeResult } from './endpoints/nudge.js';
 export type {
   Endpoint,

@@ -61,6 +61,10 @@ export interface CliArgs {
   timeoutMs: number;
   /** `explain --consumer`. */
   consumers: string[];
+  /** `consumers --watch`. */
+  watch: boolean;
+  /** `consumers --engage`. */
+  engage: 'ready' | 'any';
   /** `demo --fast`. */
   fast: boolean;
 }
@@ -212,6 +216,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
     waitFor: { kind: 'ready' },
     timeoutMs: DEFAULT_WAIT_TIMEOUT_MS,
     consumers: Array.isArray(v['consumer']) ? v['consumer'].filter((x) => typeof x === 'string') : [],
+    watch: v['watch'] === true,
+    engage: 'ready',
     fast: v['fast'] === true,
   };
   if (help || version) return out;
@@ -246,6 +252,16 @@ function validate(out: CliArgs, str: (name: string) => string | undefined): void
   if (rt !== undefined) out.requestTimeoutMs = durationFlag('request-timeout', rt, hint);
   const timeout = str('timeout');
   if (timeout !== undefined) out.timeoutMs = durationFlag('timeout', timeout, hint);
+  const engage = str('engage');
+  if (engage !== undefined) {
+    if (engage !== 'ready' && engage !== 'any') {
+      throw new UsageError(`invalid --engage "${engage}": use ready|any`, hint);
+    }
+    out.engage = engage;
+  }
+  if (out.command === 'consumers' && out.output === 'json' && out.watch) {
+    throw new UsageError('consumers --watch prints a stream: use -o text or -o ndjson', hint);
+  }
   const cond = str('for');
   if (cond !== undefined) out.waitFor = parseWaitFor(cond, hint);
   checkPositionals(out, hint);
@@ -292,6 +308,7 @@ function checkPositionals(out: CliArgs, hint: string): void {
     case 'wait':
     case 'explain':
     case 'nudge':
+    case 'consumers':
       if (n === 0) {
         throw new UsageError(
           `${command} needs an export reference, e.g. root:org:provider:today-cowboys`,

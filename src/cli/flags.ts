@@ -1,12 +1,19 @@
 /** The CLI's subcommands. */
 export type CommandName =
-  'get' | 'watch' | 'wait' | 'explain' | 'nudge' | 'demo' | 'completion' | 'help' | 'version';
+  'get' | 'watch' | 'wait' | 'explain' | 'nudge' | 'consumers' | 'demo' | 'completion' | 'help' | 'version';
 
 /** Commands that talk to a kcp server. */
-export const SERVER_COMMANDS: readonly CommandName[] = ['get', 'watch', 'wait', 'explain', 'nudge'];
+export const SERVER_COMMANDS: readonly CommandName[] = [
+  'get',
+  'watch',
+  'wait',
+  'explain',
+  'nudge',
+  'consumers',
+];
 
 /** Commands that resolve endpoints (and take `--mode`). */
-const RESOLVE_COMMANDS: readonly CommandName[] = ['get', 'watch', 'wait', 'explain'];
+const RESOLVE_COMMANDS: readonly CommandName[] = ['get', 'watch', 'wait', 'explain', 'consumers'];
 
 /** Every subcommand, in help order. */
 export const COMMANDS: readonly CommandName[] = [
@@ -15,6 +22,7 @@ export const COMMANDS: readonly CommandName[] = [
   'wait',
   'explain',
   'nudge',
+  'consumers',
   'demo',
   'completion',
   'help',
@@ -48,6 +56,7 @@ export const OUTPUTS: Partial<Record<CommandName, readonly string[]>> = {
   wait: ['text', 'json', 'yaml', 'urls'],
   explain: ['text', 'json'],
   nudge: ['text', 'json'],
+  consumers: ['text', 'json', 'ndjson'],
 };
 
 /** Every flag the CLI knows (`-v` is parsed separately, see the argument parser). */
@@ -130,7 +139,7 @@ export const FLAGS: readonly FlagDef[] = [
     type: 'string',
     value: 'format',
     help: 'Output format (see the command)',
-    commands: ['get', 'watch', 'wait', 'explain', 'nudge'],
+    commands: ['get', 'watch', 'wait', 'explain', 'nudge', 'consumers'],
   },
   {
     name: 'for',
@@ -154,6 +163,20 @@ export const FLAGS: readonly FlagDef[] = [
     value: 'path',
     help: 'Consumer workspace to look for APIBindings in (repeatable)',
     commands: ['explain'],
+  },
+  {
+    name: 'watch',
+    type: 'boolean',
+    help: 'Keep watching and print one line per engaged, updated or disengaged consumer until Ctrl-C',
+    commands: ['consumers'],
+  },
+  {
+    name: 'engage',
+    type: 'string',
+    value: 'which',
+    help: 'Which bindings count: ready (Ready condition True) or any (default ready)',
+    commands: ['consumers'],
+    choices: ['ready', 'any'],
   },
   { name: 'fast', type: 'boolean', help: 'No simulated controller delays (for tests)', commands: ['demo'] },
   { name: 'help', short: 'h', type: 'boolean', help: 'Show help' },

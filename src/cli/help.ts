@@ -51,6 +51,20 @@ const HELP: Record<CommandName, CommandHelp> = {
       'URL=$(kcp-endpoints wait root:org:provider:today-cowboys --for urls=1 -o urls | head -n1)',
     ],
   },
+  consumers: {
+    usage: 'kcp-endpoints consumers <ref> [--watch] [--engage ready|any] [flags]',
+    summary: 'List the consumers (bound logical clusters) behind every endpoint of an APIExport',
+    details:
+      'Resolves the endpoints, then lists the APIBindings each virtual workspace serves: one row per consumer\n' +
+      'cluster (CLUSTER, PATH, ENDPOINT, PHASE, READY), ready bindings only unless --engage any. --watch keeps\n' +
+      'following and prints one line per engaged, updated or disengaged consumer until Ctrl-C (-o ndjson: one\n' +
+      'JSON event per line). Without URLs it exits like get (3, 4 or 5); an endpoint that cannot be listed is\n' +
+      'named on stderr and the exit code is that of its error.',
+    examples: [
+      'kcp-endpoints consumers root:org:provider:today-cowboys',
+      'kcp-endpoints consumers root:org:provider:today-cowboys --watch -o ndjson | jq -r .cluster',
+    ],
+  },
   explain: {
     usage: 'kcp-endpoints explain <ref> [--consumer <path>]... [flags]',
     summary: 'Say in plain words why the endpoints are what they are, and what to do',

@@ -18,6 +18,8 @@ async function loadCommand(args: CliArgs): Promise<CommandRunner> {
       return (await import('./commands/explain.js')).runExplain;
     case 'nudge':
       return (await import('./commands/nudge.js')).runNudge;
+    case 'consumers':
+      return (await import('./commands/consumers.js')).runConsumers;
     case 'demo':
       return (await import('./commands/demo.js')).runDemo;
     case 'completion':

@@ -18,6 +18,10 @@ export interface InformerCacheOptions {
   tuning?: WatchTuning | undefined;
   /** Logging hook. @default silent */
   logger?: Logger | undefined;
+  /** Names the endpoint (a virtual-workspace URL) in every status event, when the transport talks to one. */
+  endpoint?: string | undefined;
+  /** Also receives every status event (besides {@link InformerCache.status$}). */
+  status?: ((status: WatchStatus) => void) | undefined;
 }
 
 /** Selectors that make an informer distinct from another on the same collection. */
@@ -89,7 +93,9 @@ export class InformerCache {
         tuning: this.options.tuning,
         logger: this.options.logger,
         status: (s) => {
-          this.statusSubject.next(s);
+          const event = this.options.endpoint === undefined ? s : { ...s, endpoint: this.options.endpoint };
+          this.statusSubject.next(event);
+          this.options.status?.(event);
         },
       });
       if (this.closing !== undefined) {

@@ -18,9 +18,13 @@
  *   is `null`; a deletion of an object never seen is ignored.
  * - **Names.** Name watching is meant for an informer of one cluster, where names are unique. In a wildcard
  *   (`*`) list one name can exist in several clusters; a listener then sees one of them.
+ * - **Whole collection.** A {@link SharedInformer.watchAll} listener follows the same rules but is told about
+ *   every object: each call names the store keys that changed (every key on its first call, and after a
+ *   failure healed), so a listener over a wildcard list can keep per-cluster state.
  * - **Close.** {@link SharedInformer.close} stops the reflector, calls every registered `onClose`, refuses new
  *   registrations (their `onClose` runs at once) and resolves when the list/watch loop has exited.
  */
+import type { KcpError } from '../errors.js';
 import type { Transport } from '../http/types.js';
 import type { ResourceDescriptor } from '../kcp/resource.js';
 import type { KubeObject } from './keys.js';
@@ -42,6 +46,21 @@ export interface Registration {
   release(): void;
 }
 
+/** What a {@link SharedInformer.watchAll} listener is told. */
+export interface CollectionChange<T> {
+  /** True once the initial list completed (and from then on, also while reconnecting). */
+  synced: boolean;
+  /** The whole store (the reflector's live map: read it during the call, copy it to keep it). */
+  items: ReadonlyMap<string, T>;
+  /** Store keys added, modified or deleted since the previous call (look them up in `items`). */
+  changed: readonly string[];
+  /** The last list failure to show (401/403/404, bad data), cleared by the next successful list. */
+  error: KcpError | undefined;
+}
+
+/** Called whenever objects of the collection, or the informer's sync/error state, changed. */
+export type CollectionListener<T> = (change: CollectionChange<T>) => void;
+
 const RELEASED: Registration = { synced: false, release: () => undefined };
 
 /** A cold, ref-counted list+watch of one collection read by name; see the contract at the top of this file. */
@@ -51,6 +70,9 @@ export class SharedInformer<T extends KubeObject> {
   /** Every reflector loop started so far has exited once this resolves. */
   private loops: Promise<void> = Promise.resolve();
   private readonly names = new NameDispatcher<T>();
+  private readonly collections = new Map<CollectionListener<T>, (() => void) | undefined>();
+  /** The last state told to collection listeners; undefined until the first list or failure. */
+  private view: CollectionChange<T> | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -62,7 +84,7 @@ export class SharedInformer<T extends KubeObject> {
 
   /** Number of registered listeners. */
   get registrations(): number {
-    return this.names.size;
+    return this.names.size + this.collections.size;
   }
 
   /** True while the reflector runs. */
@@ -97,7 +119,38 @@ export class SharedInformer<T extends KubeObject> {
         if (released) return;
         released = true;
         remove();
-        if (this.names.size === 0) this.deactivate();
+        if (this.registrations === 0) this.deactivate();
+      },
+    };
+  }
+
+  /**
+   * Calls `listener` with every change of the whole collection (see the contract above): at once with every
+   * key when the state is known, then with the keys each list or event changed. Starts the reflector if it is
+   * the first registration. `onClose` runs when the informer is closed while the listener is registered (or at
+   * once if it is closed).
+   */
+  watchAll(listener: CollectionListener<T>, onClose?: () => void): Registration {
+    if (this.closed) {
+      onClose?.();
+      return RELEASED;
+    }
+    const fresh = !this.collections.has(listener);
+    this.collections.set(listener, onClose);
+    if (this.reflector === undefined) this.activate();
+    else if (fresh && this.view !== undefined)
+      listener({ ...this.view, changed: [...this.view.items.keys()] });
+    let released = false;
+    const isSynced = (): boolean => this.view?.synced === true;
+    return {
+      get synced() {
+        return !released && isSynced();
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.collections.delete(listener);
+        if (this.registrations === 0) this.deactivate();
       },
     };
   }
@@ -108,6 +161,9 @@ export class SharedInformer<T extends KubeObject> {
       this.closed = true;
       this.deactivate();
       this.names.clear();
+      const closers = [...this.collections.values()];
+      this.collections.clear();
+      for (const close of closers) close?.();
     }
     return this.loops;
   }
@@ -118,12 +174,31 @@ export class SharedInformer<T extends KubeObject> {
     const sink: ReflectorSink<T> = {
       replace: (items, delta) => {
         names.listed(items, delta);
+        const before = this.view;
+        const healthy = before !== undefined && before.synced && before.error === undefined;
+        const changed = healthy ? [...delta.added, ...delta.modified, ...delta.deleted] : [...items.keys()];
+        if (healthy && changed.length === 0) {
+          this.view = { ...before, items };
+          return;
+        }
+        if (!healthy && before !== undefined)
+          changed.push(...[...before.items.keys()].filter((k) => !items.has(k)));
+        this.tellCollections({ synced: true, items, changed, error: undefined });
       },
       apply: (event, key, _object, items) => {
         names.changed(items, key, event === 'DELETED');
+        this.tellCollections({ synced: true, items, changed: [key], error: undefined });
       },
       failed: (error) => {
         names.failed(error, names.synced);
+        const before = this.view;
+        if (before?.error === error) return;
+        this.tellCollections({
+          synced: before?.synced ?? false,
+          items: before?.items ?? new Map<string, T>(),
+          changed: [],
+          error,
+        });
       },
       status: (s) => {
         status?.(s);
@@ -134,11 +209,17 @@ export class SharedInformer<T extends KubeObject> {
     reflector.start();
   }
 
+  private tellCollections(change: CollectionChange<T>): void {
+    this.view = change;
+    for (const listener of [...this.collections.keys()]) listener(change);
+  }
+
   private deactivate(): void {
     const reflector = this.reflector;
     if (reflector === undefined) return;
     this.reflector = undefined;
     this.names.reset();
+    this.view = undefined;
     reflector.stop();
     const previous = this.loops;
     this.loops = Promise.all([previous, reflector.join()]).then(() => undefined);

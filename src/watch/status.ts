@@ -9,8 +9,13 @@ import type { KcpError } from '../errors.js';
  * - `retrying`: a failure is being waited out (`attempt`, `delayMs`, the `error`).
  * - `relisting`: the loop lists again because its resourceVersion `expired` (410) or after another `error`.
  * - `error`: a failure a consumer should see (401/403/404, bad data, an undecodable event); retries go on.
+ *
+ * Events of a watch through a virtual workspace (consumers) also carry the `endpoint` URL.
  */
-export type WatchStatus =
+export type WatchStatus = WatchStatusEvent & { endpoint?: string | undefined };
+
+/** The events of {@link WatchStatus}, without the optional `endpoint`. */
+export type WatchStatusEvent =
   | { type: 'connecting'; resource: string; workspace: string }
   | { type: 'connected'; resource: string; workspace: string; resourceVersion: string }
   | {

@@ -223,3 +223,71 @@ describe('SharedInformer teardown', () => {
     expect(transport.watchCalls).toHaveLength(1);
   });
 });
+
+describe('SharedInformer.watchAll', () => {
+  it('tells a collection listener every key first, then the keys each event or relist changed', async () => {
+    const { transport, informer } = setup('*');
+    transport.objects = [widget('a', '1', 'c1'), widget('a', '2', 'c2')];
+    const calls: Array<{ synced: boolean; changed: string[]; size: number; error: string | null }> = [];
+    const registration = informer.watchAll((c) =>
+      calls.push({
+        synced: c.synced,
+        changed: [...c.changed],
+        size: c.items.size,
+        error: c.error?.code ?? null,
+      }),
+    );
+    registrations.push(registration);
+    const w = await transport.watchAt(0);
+    expect(registration.synced).toBe(true);
+    w.push({ type: 'ADDED', object: widget('b', '3', 'c1') });
+    w.push({ type: 'DELETED', object: widget('a', '4', 'c2') });
+    await transport.until(() => calls.length === 3);
+    // A relist that finds one change tells only that key.
+    transport.objects = [widget('a', '1', 'c1'), widget('b', '5', 'c1')];
+    w.push({ type: 'ERROR', status: { code: 410 } });
+    await transport.until(() => calls.length === 4);
+    expect(calls).toEqual([
+      { synced: true, changed: ['c1|a', 'c2|a'], size: 2, error: null },
+      { synced: true, changed: ['c1|b'], size: 3, error: null },
+      { synced: true, changed: ['c2|a'], size: 2, error: null },
+      { synced: true, changed: ['c1|b'], size: 2, error: null },
+    ]);
+  });
+
+  it('gives a late collection listener every key at once, and reports a failure and its recovery', async () => {
+    const { transport, informer } = setup('*');
+    transport.objects = [widget('a', '1', 'c1')];
+    listen(informer, 'a');
+    const w0 = await transport.watchAt(0);
+    const late: string[][] = [];
+    const errors: Array<string | null> = [];
+    registrations.push(
+      informer.watchAll((c) => {
+        late.push([...c.changed]);
+        errors.push(c.error?.code ?? null);
+      }),
+    );
+    expect(late).toEqual([['c1|a']]);
+    transport.listSteps = [new ApiStatusError('forbidden', { status: 403, reason: 'Forbidden' })];
+    w0.push({ type: 'ERROR', status: { code: 500 } });
+    await transport.watchAt(1);
+    expect(errors).toEqual([null, 'E_HTTP', null]);
+    expect(late[2]).toEqual(['c1|a']);
+  });
+
+  it('counts collection listeners as registrations and ends them on close', async () => {
+    const { transport, informer } = setup('*');
+    let ended = 0;
+    const registration = informer.watchAll(
+      () => undefined,
+      () => (ended += 1),
+    );
+    const w = await transport.watchAt(0);
+    expect(informer.registrations).toBe(1);
+    await informer.close();
+    expect(ended).toBe(1);
+    expect(w.aborted).toBe(true);
+    registration.release();
+  });
+});
