@@ -66,11 +66,11 @@ describe.concurrent('the CLI as a subprocess', () => {
     expect(r.code).toBe(0);
   });
 
-  it('streams ndjson with watch and exits 0 on SIGINT', async () => {
+  it('streams ndjson with watch and exits 0 on SIGINT', { timeout: 40_000 }, async () => {
     fx.sim.createExport(P, 'sub-watched');
     await fx.sim.waitForIdle();
     const w = spawnCli(['watch', `${P}:sub-watched`, '-o', 'ndjson', '--kubeconfig', fx.kubeconfig]);
-    await eventually(() => w.stdout().split('\n').length === 2, 8_000, 'the first line');
+    await eventually(() => w.stdout().split('\n').length === 2, 15_000, 'the first line');
     fx.sim.bind('root:org:consumer-a', `${P}:sub-watched`);
     await eventually(() => w.stdout().split('\n').length === 3, 5_000, 'the second line');
     w.kill('SIGINT');
