@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import type { KcpClient } from '../../src/client-types.js';
+import type { ConsumerEvent } from '../../src/consumers/types.js';
 import type { EndpointChange, EndpointResolution } from '../../src/endpoints/types.js';
 import { isApiStatusError } from '../../src/errors.js';
 import { runInProcess } from '../cli/helpers.js';
@@ -700,5 +701,54 @@ export function conformanceScenarios(get: BackendGetter): void {
     const kept = await op.getBinding(b, f.c1.path, f.s.name);
     expect(kept?.metadata?.deletionTimestamp).toBeUndefined();
     expect(kept?.metadata?.labels?.['kcp-endpoints.test/x']).toBeUndefined();
+  });
+
+  it('follows the consumers behind every endpoint: the bound ones engaged, a new binding engaged, its removal disengaged', async () => {
+    const b = get();
+    const f = await cowboys();
+    const c = client();
+    const consumers = new Recorder<ConsumerEvent>(c.watchConsumers(f.s.ref));
+    try {
+      const expected = [f.c1, f.c2, ...(f.far === undefined ? [] : [f.far])].map((x) => x.cluster).sort();
+      const list = await c.listConsumers(f.s.ref);
+      expect(list.failures).toEqual([]);
+      expect(list.consumers.map((x) => x.cluster).sort()).toEqual(expected);
+      expect(list.consumers.find((x) => x.cluster === f.c1.cluster)).toMatchObject({
+        endpoint: f.url,
+        url: `${f.url}/clusters/${f.c1.cluster}`,
+        binding: { name: f.s.name, phase: 'Bound', ready: true },
+      });
+      if (f.far !== undefined) {
+        expect(list.consumers.find((x) => x.cluster === f.far?.cluster)?.endpoint).toBe(f.farUrl);
+      }
+      await consumers.until(() => consumers.values.length >= expected.length, b.timing.reactMs);
+      expect(consumers.values.map((e) => `${e.type} ${e.cluster}`).sort()).toEqual(
+        expected.map((x) => `engaged ${x}`),
+      );
+
+      const late = `root:${prefix('cs')}-late`;
+      const lateCluster = await b.createWorkspace(late, { shard: 'root' });
+      await op.bind(b, late, { path: f.s.provider, name: f.s.name });
+      const engaged = await consumers.until(
+        (e) => e.type === 'engaged' && e.cluster === lateCluster,
+        b.timing.reactMs,
+      );
+      expect(engaged).toMatchObject({ endpoint: f.url, binding: { ready: true } });
+      await op.unbind(b, late, f.s.name);
+      const gone = await consumers.until(
+        (e) => e.type === 'disengaged' && e.cluster === lateCluster,
+        b.timing.reactMs,
+      );
+      expect(gone).toMatchObject({ type: 'disengaged', reason: 'BindingDeleted' });
+
+      const r = await cli(b, ['consumers', f.s.ref, '-o', 'json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const printed = JSON.parse(r.stdout) as { consumers: Array<{ cluster: string }> };
+      expect(printed.consumers.map((x) => x.cluster).sort()).toEqual(expected);
+    } finally {
+      consumers.stop();
+      await cleanup();
+    }
   });
 }
