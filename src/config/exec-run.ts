@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ExecCredentialError } from '../errors.js';
 import { registerSecret, type SecretOwner } from '../redact.js';
 

@@ -2,7 +2,7 @@
  * Zod schemas of the kubeconfig format (`clientcmd/api/v1`), lenient where kubectl is: unknown fields
  * are kept, lists may be `null`, and numbers are accepted where a string is expected (YAML `password: 1234`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A string field; numbers are turned into strings as client-go's YAML→JSON conversion does. */
 const str = z.union([z.string(), z.number().transform((n) => String(n))]);
