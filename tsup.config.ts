@@ -92,15 +92,33 @@ const axiosTrim: Plugin = {
   },
 };
 
+/**
+ * The simulator of `demo` is the library's own `dist/testing.cjs` (next to the CLI bundle), not a second copy
+ * inside the bundle: the demo is not a cold start that matters.
+ */
+const simulatorFromLibrary: Plugin = {
+  name: 'simulator-from-library',
+  setup(build) {
+    build.onResolve({ filter: /\/testing\/index\.js$/ }, (args) =>
+      args.importer.endsWith(join('src', 'cli', 'commands', 'demo.ts'))
+        ? { path: './testing.cjs', external: true }
+        : undefined,
+    );
+  },
+};
+
 export default defineConfig([
   {
     entry: { index: 'src/index.ts', advanced: 'src/advanced.ts', testing: 'src/testing/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     target: 'node20',
-    sourcemap: true,
+    // One copy of each module across the entries (ESM and CommonJS each): `kcp-endpoints/advanced` and the
+    // root share the error classes, the secret registry and the exec credential cache. No source maps: they
+    // would double the package, and the unminified JS keeps every name.
+    sourcemap: false,
     clean: true,
-    splitting: false,
+    splitting: true,
   },
   {
     // The CLI is started once per scripted lookup, so its cold start matters. One minified CommonJS file with
@@ -117,7 +135,7 @@ export default defineConfig([
     shims: true,
     noExternal: ['axios', 'zod', 'yaml', 'rxjs'],
     external: ['selfsigned'],
-    esbuildPlugins: [rxjsEsm, axiosTrim],
+    esbuildPlugins: [rxjsEsm, axiosTrim, simulatorFromLibrary],
     // import() of external modules as require(): a script compiled from a V8 code cache has no dynamic-import
     // callback on Node 20 (see code-cache.ts)
     esbuildOptions(options) {
