@@ -7,7 +7,8 @@
  * `~/Library/Caches/kcp-endpoints` on macOS, `%LOCALAPPDATA%\kcp-endpoints` on Windows), one file per bundle
  * content, Node version, architecture and command. It is written once, at exit, after the first run (or after
  * V8 rejected it), atomically (a temporary file renamed). Every failure (no home, a read-only or missing
- * directory, a corrupt or foreign file) falls back to compiling as usual, silently.
+ * directory, a corrupt or foreign file) falls back to compiling as usual, silently. A file or directory that
+ * another user owns, or that the group or others may write, is not used.
  * `KCP_ENDPOINTS_NO_CODE_CACHE=1` turns it off.
  *
  * @module
@@ -64,7 +65,10 @@ export function codeCacheDir(
 export type CodeCacheStatus =
   /** V8 used the cached data. */
   | 'accepted'
-  /** There was cached data, but V8 did not accept it (another V8, other flags, a corrupt file). */
+  /**
+   * There was cached data, but V8 did not accept it (another V8, other flags, a corrupt file), or it was not
+   * used because others than this user could have written it.
+   */
   | 'rejected'
   /** No cached data (first run, or the file could not be read). */
   | 'missing'
@@ -103,9 +107,22 @@ function cacheFileName(source: Buffer, variant: string | undefined): string {
   return `${FILE_PREFIX}${digest}-${process.version}-${process.arch}${safeVariant}${FILE_SUFFIX}`;
 }
 
-function readCache(file: string | undefined): Buffer | undefined {
+/**
+ * Whether only this user can have written `path`: it is this user's, and neither group- nor world-writable
+ * (always true where there are no user ids). Compiled code is not taken from a place others can write to.
+ */
+function onlyMine(path: string): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return true;
+  const st = statSync(path);
+  return st.uid === uid && (st.mode & 0o022) === 0;
+}
+
+/** The cached data in `file`; `refused` when the file or its directory is not {@link onlyMine}. */
+function readCache(file: string | undefined): Buffer | 'refused' | undefined {
   if (file === undefined) return undefined;
   try {
+    if (!onlyMine(dirname(file)) || !onlyMine(file)) return 'refused';
     return readFileSync(file);
   } catch {
     return undefined;
@@ -129,6 +146,7 @@ function removeStale(dir: string, keep: string): void {
 function writeAtomically(file: string, data: Buffer): void {
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!onlyMine(dir)) return;
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, data, { mode: 0o600 });
@@ -159,16 +177,19 @@ export function runCommonJsWithCache(file: string, options: CachedRunOptions): C
     options.cacheDir === undefined
       ? undefined
       : join(options.cacheDir, cacheFileName(bytes, options.variant));
-  const cachedData = readCache(cacheFile);
+  const cached = readCache(cacheFile);
+  const cachedData = cached === 'refused' ? undefined : cached;
   const script = new Script(wrapped, { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
   const status: CodeCacheStatus =
     cacheFile === undefined
       ? 'off'
-      : cachedData === undefined
-        ? 'missing'
-        : script.cachedDataRejected === true
-          ? 'rejected'
-          : 'accepted';
+      : cached === 'refused'
+        ? 'rejected'
+        : cachedData === undefined
+          ? 'missing'
+          : script.cachedDataRejected === true
+            ? 'rejected'
+            : 'accepted';
   let saved = false;
   const run: CachedRun = {
     status,

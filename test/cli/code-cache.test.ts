@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -204,6 +213,30 @@ describe('runCommonJsWithCache', () => {
     expect(cacheFiles(cacheDir)).toEqual(
       [current, recent, (again.cacheFile ?? '').slice(cacheDir.length + 1), 'notes.txt'].sort(),
     );
+  });
+
+  it('does not use a cache file that others may write, and replaces it with one only its user may write', () => {
+    const cacheDir = join(dir, 'cache');
+    const file = fixture();
+    runChild(file, cacheDir);
+    const [name = ''] = cacheFiles(cacheDir);
+    chmodSync(join(cacheDir, name), 0o666);
+    expect(runChild(file, cacheDir)).toMatchObject({ status: 'rejected', ran: 1 });
+    expect(statSync(join(cacheDir, name)).mode & 0o777).toBe(0o600);
+    expect(runChild(file, cacheDir).status).toBe('accepted');
+  });
+
+  it('neither reads nor writes a cache in a directory that others may write', () => {
+    const cacheDir = join(dir, 'cache');
+    const file = fixture();
+    runChild(file, cacheDir);
+    const [name = ''] = cacheFiles(cacheDir);
+    const before = statSync(join(cacheDir, name)).mtimeMs;
+    chmodSync(cacheDir, 0o777);
+    expect(runChild(file, cacheDir)).toMatchObject({ status: 'rejected', ran: 1 });
+    expect(statSync(join(cacheDir, name)).mtimeMs).toBe(before);
+    chmodSync(cacheDir, 0o700);
+    expect(runChild(file, cacheDir).status).toBe('accepted');
   });
 
   it('writes nothing when the cache is off', () => {
