@@ -4,8 +4,8 @@ import tseslint from 'typescript-eslint';
 // ---------------------------------------------------------------------------------------------------------
 // Layers of src/, lowest first: kcp → config → http → watch → endpoints → client → cli. A layer imports only
 // from the layers to its left and from the leaf modules at the root of src/ (errors, logger, redact, text,
-// timers), which import only each other. The client layer is the root files client.ts, client-types.ts and
-// resource-client.ts; the package entries (index.ts, and advanced.ts when it exists) import the layers and are
+// timers), which import only each other. The client layer is the root files client.ts, client-family.ts,
+// client-types.ts and resource-client.ts; the package entries (index.ts, and advanced.ts when it exists) import the layers and are
 // imported by none; cli may also import the simulator (`demo`).
 // src/testing is the simulator, an independent oracle of kcp (see its index.ts): from the SDK it imports only
 // the wire constants and reference syntax of kcp/meta.ts and kcp/paths.ts, and InvalidArgumentError.
@@ -14,7 +14,7 @@ import tseslint from 'typescript-eslint';
 // ---------------------------------------------------------------------------------------------------------
 const LAYERS = ['kcp', 'config', 'http', 'watch', 'endpoints', 'consumers', 'client', 'cli'];
 const LEAVES = ['errors', 'logger', 'redact', 'text', 'timers'];
-const CLIENT_FILES = ['client', 'client-types', 'resource-client'];
+const CLIENT_FILES = ['client', 'client-family', 'client-types', 'resource-client'];
 const ENTRIES = ['index', 'advanced'];
 const TESTING_ALLOWED = ['kcp/meta', 'kcp/paths', 'errors'];
 const DEPTHS = [1, 2, 3];

@@ -4,10 +4,10 @@
  * object decoders, condition and label-selector helpers, and the named defaults of every tuning option.
  *
  * Less stable than the root entry: these exports may change in a minor version (each change is in the
- * CHANGELOG). It is a separate bundle with its own module state: the exec-plugin credential cache and the
- * registry of secrets to redact are not shared with clients made by the root entry's `createClient`, and its
- * errors are instances of its own copies of the error classes, so test them with the guards
- * (`isApiStatusError`, …), which check `name` and `code`, rather than with `instanceof`.
+ * CHANGELOG). It shares its modules with the root entry (in the same module format): one exec-plugin
+ * credential cache, one registry of secrets to redact and one set of error classes. Between the ESM and the
+ * CommonJS build they are still two copies, so the guards (`isApiStatusError`, …), which check `name` and
+ * `code`, remain the safer test.
  *
  * @packageDocumentation
  */

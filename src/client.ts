@@ -1,75 +1,39 @@
 import { merge, tap, type Observable } from 'rxjs';
+import { oneShotClient, openFamily, type ClientFamily } from './client-family.js';
 import type { ClientOptions, ClientStatus, KcpClient } from './client-types.js';
-import { loadConnection } from './config/load-connection.js';
-import { nudgeOnce, type NudgeOptions, type NudgeResult } from './endpoints/nudge.js';
-import { resolveOnce } from './endpoints/resolve.js';
 import { resolveTarget } from './endpoints/refs.js';
-import type { EndpointChange, EndpointResolution, ResolveOptions } from './endpoints/types.js';
+import type { EndpointChange, ResolveOptions } from './endpoints/types.js';
 import { watchResolution } from './endpoints/watch.js';
-import { createTransport, type HttpTransport } from './http/transport.js';
 import type { Transport } from './http/types.js';
 import { APIBINDINGS_V1ALPHA1 } from './kcp/apibinding.js';
 import { APIEXPORTS_V1ALPHA1 } from './kcp/apiexport.js';
 import { APIEXPORTENDPOINTSLICES } from './kcp/apiexportendpointslice.js';
 import { APIRESOURCESCHEMAS } from './kcp/apiresourceschema.js';
-import { formatRef, parseWorkspacePath, type ExportRef } from './kcp/paths.js';
-import { resolveLogger, type Logger } from './logger.js';
+import { parseWorkspacePath, type ExportRef } from './kcp/paths.js';
 import { createResourceClient } from './resource-client.js';
 import { InformerCache } from './watch/informer-cache.js';
 import { EndpointCaches } from './consumers/endpoint-caches.js';
 import { listConsumers, type ConsumerList } from './consumers/list.js';
 import type { ConsumerEvent, ConsumerOptions } from './consumers/types.js';
 import { watchConsumers } from './consumers/watch.js';
-import { anonymousCredentials, type Connection } from './config/connection.js';
-import { isLoopbackHost } from './config/server-url.js';
+import { resolveOnce } from './endpoints/resolve.js';
 import { InvalidArgumentError } from './errors.js';
 import { displayUrl } from './http/errors.js';
-import type { WatchTuning } from './watch/tuning.js';
-import { checkDurationMs } from './timers.js';
-import { releaseExecCredentials } from './config/exec-provider.js';
-import { releaseSecrets, withSecretOwner, type SecretOwner } from './redact.js';
 
-/** Every duration option is finite, non-negative and short enough for `setTimeout`. */
-function checkDurations(options: ClientOptions): void {
-  checkDurationMs(options.requestTimeoutMs, 'requestTimeoutMs');
-  checkDurationMs(options.execTimeoutMs, 'execTimeoutMs');
-  checkDurationMs(options.tokenFilePeriodMs, 'tokenFilePeriodMs');
-  checkDurationMs(options.execExpirySkewMs, 'execExpirySkewMs');
-  const w = options.watch ?? {};
-  for (const key of [
-    'backoffInitialMs',
-    'backoffMaxMs',
-    'backoffResetMs',
-    'inactivitySlackMs',
-    'connectTimeoutMs',
-    'veryShortWatchMs',
-  ] as const) {
-    checkDurationMs(w[key], `watch.${key}`);
-  }
-  checkDurationMs(w.minWatchTimeoutSeconds, 'watch.minWatchTimeoutSeconds', 1_000);
+/** A client family with its watch machinery (shared by every client derived with `workspace()`). */
+interface WatchingFamily extends ClientFamily {
+  /** Informers of the family's workspaces. */
+  cache: InformerCache;
+  /** One transport and informer cache per virtual-workspace endpoint (consumers). */
+  endpoints: EndpointCaches;
+  /** Status of every watch of the family: workspaces and endpoints. */
+  status$: Observable<ClientStatus>;
 }
 
 function checkEngage(engage: unknown): 'ready' | 'any' {
   if (engage === undefined || engage === 'ready') return 'ready';
   if (engage === 'any') return 'any';
   throw new InvalidArgumentError(`engage must be "ready" or "any", got ${JSON.stringify(engage)}`, 'engage');
-}
-
-/**
- * The connection to a virtual-workspace endpoint: the client's TLS, proxy and credentials with the endpoint
- * URL as server. Credentials are withheld from a plain `http://` endpoint on a non-loopback host (the URL
- * comes from the server), with a warning, as they are for the configured server.
- */
-function endpointConnection(connection: Connection, url: string, logger: Logger): Connection {
-  const parsed = new URL(url);
-  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
-    logger.warn(
-      `credentials withheld from the endpoint ${displayUrl(url)}: it is plain http:// on a non-loopback host`,
-      { endpoint: displayUrl(url) },
-    );
-    return { ...connection, server: url, credentials: anonymousCredentials };
-  }
-  return { ...connection, server: url };
 }
 
 /** Wraps `rewriteUrl` so that what it returns is checked: an absolute http(s) URL. */
@@ -91,22 +55,6 @@ function checkedRewrite(
   };
 }
 
-/** State shared by a client and every client derived from it with `workspace()`. */
-interface Family {
-  transport: HttpTransport;
-  cache: InformerCache;
-  /** One transport and informer cache per virtual-workspace endpoint (consumers). */
-  endpoints: EndpointCaches;
-  /** Status of every watch of the family: workspaces and endpoints. */
-  status$: Observable<ClientStatus>;
-  logger: Logger;
-  tuning: WatchTuning | undefined;
-  warnedFallback: Set<string>;
-  /** Resolves when {@link close} has finished; `close` starts it. */
-  closed: Promise<void>;
-  /** Stops every loop, closes every socket, releases the family's secrets and exec credentials. */
-  close: () => Promise<void>;
-}
 
 const transports = new WeakMap<KcpClient, Transport>();
 
@@ -118,36 +66,17 @@ export function clientTransport(client: KcpClient): Transport | undefined {
   return transports.get(client);
 }
 
-function makeClient(family: Family, workspacePath: string): KcpClient {
-  const warnIfFallback = (r: EndpointResolution): void => {
-    if (r.source !== 'virtualWorkspaces' || r.reason !== 'LegacyFallback') return;
-    const key = formatRef(r.export);
-    if (family.warnedFallback.has(key)) return;
-    family.warnedFallback.add(key);
-    family.logger.warn(`kcp-endpoints: using the deprecated APIExport.status.virtualWorkspaces for ${key}`, {
-      export: key,
-      phase: r.phase,
-      message: r.message,
-    });
-  };
+function makeClient(family: WatchingFamily, workspacePath: string): KcpClient {
+  const { resolveEndpoints, nudgeSlice, close, closed } = oneShotClient(family, workspacePath);
   const client: KcpClient = {
     workspacePath,
     workspace: (path: string) => makeClient(family, parseWorkspacePath(path)),
-    resolveEndpoints(ref: ExportRef, options: ResolveOptions = {}): Promise<EndpointResolution> {
-      // Validated before any promise exists, so invalid input throws synchronously at the call.
-      const target = resolveTarget(ref, workspacePath, options);
-      return resolveOnce(family.transport, target, { signal: options.signal, tuning: family.tuning }).then(
-        (r) => {
-          warnIfFallback(r);
-          return r;
-        },
-      );
-    },
+    resolveEndpoints,
     watchEndpoints(ref: ExportRef, options: ResolveOptions = {}): Observable<EndpointChange> {
       const target = resolveTarget(ref, workspacePath, options);
       return watchResolution(family.cache, target, { signal: options.signal }).pipe(
         tap((change) => {
-          warnIfFallback(change);
+          family.warnIfFallback(change);
         }),
       );
     },
@@ -156,7 +85,7 @@ function makeClient(family: Family, workspacePath: string): KcpClient {
       const engage = checkEngage(options.engage);
       const endpoints$ = watchResolution(family.cache, target, { signal: options.signal }).pipe(
         tap((change) => {
-          warnIfFallback(change);
+          family.warnIfFallback(change);
         }),
       );
       return watchConsumers(endpoints$, family.endpoints, engage);
@@ -166,22 +95,17 @@ function makeClient(family: Family, workspacePath: string): KcpClient {
       const engage = checkEngage(options.engage);
       return resolveOnce(family.transport, target, { signal: options.signal, tuning: family.tuning }).then(
         (r) => {
-          warnIfFallback(r);
+          family.warnIfFallback(r);
           return listConsumers(r, family.endpoints, engage, options.signal);
         },
       );
     },
-    nudgeSlice(ref: ExportRef, options: NudgeOptions = {}): Promise<NudgeResult> {
-      const target = resolveTarget(ref, workspacePath, { slice: options.slice });
-      return nudgeOnce(family.transport, target, { signal: options.signal });
-    },
+    nudgeSlice,
     get status$(): Observable<ClientStatus> {
       return family.status$;
     },
-    close: () => family.close(),
-    get closed(): Promise<void> {
-      return family.closed;
-    },
+    close,
+    closed,
     apiExports: createResourceClient(family.transport, APIEXPORTS_V1ALPHA1, workspacePath),
     apiExportEndpointSlices: createResourceClient(family.transport, APIEXPORTENDPOINTSLICES, workspacePath),
     apiBindings: createResourceClient(family.transport, APIBINDINGS_V1ALPHA1, workspacePath),
@@ -189,6 +113,33 @@ function makeClient(family: Family, workspacePath: string): KcpClient {
   };
   transports.set(client, family.transport);
   return client;
+}
+
+/**
+ * Adds the informer cache and the streaming methods to an open family: the family's client in its own
+ * workspace. Internal (the CLI's `wait` answers from a one-shot read first and watches only when it must).
+ */
+export function watchingClient(family: ClientFamily): KcpClient {
+  const cache = new InformerCache({
+    transport: family.transport,
+    tuning: family.tuning,
+    logger: family.logger,
+  });
+  const endpoints = new EndpointCaches({
+    open: (url) => family.endpointTransport(url),
+    rewriteUrl: checkedRewrite(family.rewriteUrl),
+    tuning: family.tuning,
+    logger: family.logger,
+  });
+  family.attach({
+    close: async () => {
+      await Promise.all([cache.close(), endpoints.close()]);
+    },
+  });
+  return makeClient(
+    { ...family, cache, endpoints, status$: merge(cache.status$, endpoints.status$) },
+    family.workspace,
+  );
 }
 
 /**
@@ -206,68 +157,5 @@ function makeClient(family: Family, workspacePath: string): KcpClient {
  * (for example a negative duration, or one longer than a timer can wait: 2^31 − 1 ms).
  */
 export function createClient(options: ClientOptions = {}): KcpClient {
-  checkDurations(options);
-  // the secrets this client family loads, and its exec-plugin credentials, are released by close()
-  const owner: SecretOwner = {};
-  const loaded = withSecretOwner(owner, () => loadConnection(options));
-  const logger = resolveLogger(options.logger);
-  for (const warning of loaded.warnings) logger.warn(warning, { notice: true });
-  const transport = createTransport({
-    connection: loaded.connection,
-    http: options.http,
-    logger,
-    requestTimeoutMs: options.requestTimeoutMs,
-    limits: options.limits,
-  });
-  const cache = new InformerCache({ transport, tuning: options.watch, logger });
-  const endpoints = new EndpointCaches({
-    open: (url) =>
-      createTransport({
-        connection: endpointConnection(loaded.connection, url, logger),
-        http: options.http,
-        logger,
-        requestTimeoutMs: options.requestTimeoutMs,
-        limits: options.limits,
-      }),
-    rewriteUrl: checkedRewrite(options.rewriteUrl),
-    tuning: options.watch,
-    logger,
-  });
-  const workspace = parseWorkspacePath(options.workspace ?? loaded.workspace ?? 'root', {
-    what: 'workspace',
-  });
-  let closing: Promise<void> | undefined;
-  let markClosed: () => void = () => undefined;
-  const closed = new Promise<void>((resolve) => {
-    markClosed = resolve;
-  });
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      try {
-        // Watch loops first (they stop their requests), then the sockets; secrets last, so that a loop
-        // winding down can still redact what it logs.
-        await Promise.all([cache.close(), endpoints.close()]);
-        await transport.close();
-      } finally {
-        releaseSecrets(owner);
-        releaseExecCredentials(owner);
-        markClosed();
-      }
-    })();
-    return closing;
-  };
-  return makeClient(
-    {
-      transport,
-      cache,
-      endpoints,
-      status$: merge(cache.status$, endpoints.status$),
-      logger,
-      tuning: options.watch,
-      warnedFallback: new Set(),
-      closed,
-      close,
-    },
-    workspace,
-  );
+  return watchingClient(openFamily(options));
 }

@@ -17,14 +17,16 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const code = await run(process.argv.slice(2), {
+// No top-level await: the published CLI is a CommonJS bundle, run by `launcher.ts` with a V8 code cache.
+void run(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
   signal: controller.signal,
-});
-process.exitCode = code;
-// Exit once both streams are flushed, even if a socket or timer lingers.
-process.stdout.write('', () => {
-  process.stderr.write('', () => process.exit(code));
+}).then((code) => {
+  process.exitCode = code;
+  // Exit once both streams are flushed, even if a socket or timer lingers.
+  process.stdout.write('', () => {
+    process.stderr.write('', () => process.exit(code));
+  });
 });

@@ -7,9 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Subscription } from 'rxjs';
-import type { ClientOptions, ClientStatus } from '../client-types.js';
-import { createClient } from '../client.js';
-import type { KcpClient } from '../client-types.js';
+import { createOneShotClient, type OneShotClient } from '../client-family.js';
+import type { ClientOptions, ClientStatus, KcpClient } from '../client-types.js';
 import { pemProblem } from '../config/material.js';
 import type { EndpointResolution, ResolveOptions } from '../endpoints/types.js';
 import { KubeconfigError } from '../errors.js';
@@ -80,11 +79,6 @@ export function clientOptions(args: CliArgs, io: CliIo): ClientOptions {
   };
 }
 
-/** Creates the SDK client for a server command. */
-export function connect(args: CliArgs, io: CliIo): KcpClient {
-  return createClient(clientOptions(args, io));
-}
-
 /** Resolve options from the command line. */
 export function resolveOptions(args: CliArgs, signal?: AbortSignal): ResolveOptions {
   return {
@@ -111,13 +105,32 @@ export async function printResolution(r: EndpointResolution, args: CliArgs, io: 
   return exitCodeForResolution(r);
 }
 
-/** Runs `fn` with a client and always closes it. */
+/**
+ * Runs `fn` with a client and always closes it. The client module (with rxjs and the informer cache) is
+ * loaded here, on first use, so that the one-shot commands ({@link withOneShotClient}) start without it.
+ */
 export async function withClient<T>(
   args: CliArgs,
   io: CliIo,
   fn: (client: KcpClient) => Promise<T>,
 ): Promise<T> {
-  const client = connect(args, io);
+  const { createClient } = await import('../client.js');
+  return using(createClient(clientOptions(args, io)), fn);
+}
+
+/** Runs `fn` with a client that has only the one-shot methods (no watch machinery) and always closes it. */
+export function withOneShotClient<T>(
+  args: CliArgs,
+  io: CliIo,
+  fn: (client: OneShotClient) => Promise<T>,
+): Promise<T> {
+  return using(createOneShotClient(clientOptions(args, io)), fn);
+}
+
+async function using<C extends { close(): Promise<void> }, T>(
+  client: C,
+  fn: (client: C) => Promise<T>,
+): Promise<T> {
   try {
     return await fn(client);
   } finally {

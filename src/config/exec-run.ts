@@ -3,9 +3,7 @@
  * `plugin/pkg/client/auth/exec` does: environment merged over the process's, `KUBERNETES_EXEC_INFO`,
  * stdin inherited only in interactive mode, stdout parsed as an `ExecCredential`.
  */
-import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
-import { z } from 'zod';
 import { ExecCredentialError } from '../errors.js';
 import { registerSecret, type SecretOwner } from '../redact.js';
 
@@ -92,18 +90,48 @@ export interface ExecCredentialResult {
   expiresAt?: number | undefined;
 }
 
-const credentialSchema = z.looseObject({
-  apiVersion: z.string(),
-  kind: z.literal('ExecCredential').optional(),
-  status: z
-    .looseObject({
-      token: z.string().optional(),
-      clientCertificateData: z.string().optional(),
-      clientKeyData: z.string().optional(),
-      expirationTimestamp: z.string().optional(),
-    })
-    .nullish(),
-});
+/** The fields of an `ExecCredential` this client reads. */
+export interface ExecCredentialFields {
+  apiVersion: string;
+  status?:
+    | {
+        token?: string | undefined;
+        clientCertificateData?: string | undefined;
+        clientKeyData?: string | undefined;
+        expirationTimestamp?: string | undefined;
+      }
+    | null
+    | undefined;
+}
+
+const STATUS_FIELDS = ['token', 'clientCertificateData', 'clientKeyData', 'expirationTimestamp'] as const;
+
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Reads a plugin's parsed output as an `ExecCredential`: `apiVersion` (a string), `kind` (`ExecCredential` or
+ * absent), `status` (a map or absent) with optional string fields `token`, `clientCertificateData`,
+ * `clientKeyData` and `expirationTimestamp`; other fields are ignored. On a problem, the path of the first
+ * field in that order that has the wrong type or is missing (`[]`: the output is not a map).
+ */
+export function readExecCredential(
+  json: unknown,
+): { ok: true; value: ExecCredentialFields } | { ok: false; path: string[] } {
+  if (!isMap(json)) return { ok: false, path: [] };
+  const { apiVersion, kind, status } = json;
+  if (typeof apiVersion !== 'string') return { ok: false, path: ['apiVersion'] };
+  if (kind !== undefined && kind !== 'ExecCredential') return { ok: false, path: ['kind'] };
+  if (status === undefined || status === null) return { ok: true, value: { apiVersion, status } };
+  if (!isMap(status)) return { ok: false, path: ['status'] };
+  const out: Record<string, string | undefined> = {};
+  for (const field of STATUS_FIELDS) {
+    const v = status[field];
+    if (v !== undefined && typeof v !== 'string') return { ok: false, path: ['status', field] };
+    out[field] = v;
+  }
+  return { ok: true, value: { apiVersion, status: out } };
+}
 
 const MAX_STDOUT = 1 << 20;
 const MAX_STDERR = 16 << 10;
@@ -145,12 +173,9 @@ function parseOutput(
   } catch {
     throw fail('standard output is not JSON');
   }
-  const parsed = credentialSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw fail(`field ${issue?.path.join('.') ?? '?'} has the wrong type or is missing`);
-  }
-  const cred = parsed.data;
+  const parsed = readExecCredential(json);
+  if (!parsed.ok) throw fail(`field ${parsed.path.join('.')} has the wrong type or is missing`);
+  const cred = parsed.value;
   if (cred.apiVersion !== config.apiVersion) {
     throw fail(`apiVersion is "${cred.apiVersion}" but the kubeconfig asks for "${config.apiVersion}"`);
   }
@@ -211,6 +236,8 @@ export function runExecPlugin(
     // An interactive plugin stays in our process group: it needs the terminal (a background group cannot
     // read it). Every other plugin gets a group of its own, stopped as a whole.
     const ownGroup = !interactive && process.platform !== 'win32';
+    // loaded on first use: most connections never run a plugin, and child_process costs a one-shot CLI start
+    const { spawn } = process.getBuiltinModule('node:child_process');
     const child = spawn(config.command, config.args, {
       env,
       stdio: [interactive ? 'inherit' : 'ignore', 'pipe', 'pipe'],

@@ -4,11 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
 import { KubeconfigError } from '../errors.js';
-import { kubeconfigSchema, type KubeconfigObject } from './schema.js';
+import { checkKubeconfig, type KubeconfigIssue, type KubeconfigObject } from './schema.js';
 
-/** Formats a zod/YAML path the way kubectl users write fields: `users[1].user.token`. */
+/** Formats a schema/YAML path the way kubectl users write fields: `users[1].user.token`. */
 export function formatField(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const key of path) {
@@ -53,19 +52,16 @@ function locate(
   return '';
 }
 
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+function describeIssue(issue: KubeconfigIssue, raw: unknown): string {
   const value = valueAt(raw, issue.path);
   if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
     return 'is required';
   }
   if (issue.code === 'invalid_type') {
-    return `must be ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a map' : `a ${issue.expected}`}, got ${typeWord(value)}`;
+    return `must be ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a map' : `a ${issue.expected ?? 'value'}`}, got ${typeWord(value)}`;
   }
   if (issue.code === 'invalid_union') return `must be a string, got ${typeWord(value)}`;
-  if (issue.code === 'invalid_value') {
-    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  }
-  return issue.message;
+  return `must be one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
 }
 
 /**
@@ -79,16 +75,13 @@ export function validateKubeconfig(
   lines?: LineCounter,
 ): KubeconfigObject {
   const input = raw ?? {};
-  const result = kubeconfigSchema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue === undefined ? undefined : formatField(issue.path);
+  const result = checkKubeconfig(input);
+  if (result.ok) return result.value;
+  const { issue } = result;
+  const field = formatField(issue.path);
   const where = file === undefined ? 'kubeconfig' : `kubeconfig ${file}`;
-  const what =
-    issue === undefined
-      ? 'is not a valid kubeconfig'
-      : `${field === '' ? 'the document' : field} ${describeIssue(issue, input)}`;
-  const pos = issue === undefined ? '' : locate(doc, lines, issue.path);
+  const what = `${field === '' ? 'the document' : field} ${describeIssue(issue, input)}`;
+  const pos = locate(doc, lines, issue.path);
   throw new KubeconfigError(`Invalid ${where}${pos}: ${what}`, {
     file,
     field: field === '' ? undefined : field,

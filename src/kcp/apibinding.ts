@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { exportBindingReferenceSchema } from './apiexportendpointslice.js';
 import { clusterOf } from './decode.js';
 import { conditionSchema, objectMetaSchema } from './meta.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEndpointItems, virtualWorkspaceSchema } from './endpoint.js';
 import type { EndpointList, VirtualWorkspace } from './endpoint.js';
 import { conditionSchema, objectMetaSchema } from './meta.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEndpointItems, sliceEndpointSchema } from './endpoint.js';
 import type { EndpointList, SliceEndpoint } from './endpoint.js';
 import { conditionSchema, objectMetaSchema } from './meta.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { redactUrlUserinfo } from '../redact.js';
 import { escapeControl, hasControl } from '../text.js';
 import { labelSelectorProblem, labelSelectorSchema } from './labels.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidArgumentError } from '../errors.js';
 
 /** One `matchExpressions[]` entry of a Kubernetes `LabelSelector`. */

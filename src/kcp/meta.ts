@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Kubernetes metadata shared by every kcp object. Loose: unknown fields pass through untouched; only the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { labelSelectorSchema } from './labels.js';
 import { objectMetaSchema } from './meta.js';
 import type { ResourceDescriptor } from './resource.js';

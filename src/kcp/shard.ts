@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { objectMetaSchema } from './meta.js';
 import type { ResourceDescriptor } from './resource.js';
 

@@ -3,12 +3,12 @@ import { ExitCode } from '../exit-codes.js';
 import { formatJson } from '../format.js';
 import { writeLine, type CliIo } from '../io.js';
 import { formatRef } from '../../kcp/paths.js';
-import { withClient } from '../session.js';
+import { withOneShotClient } from '../session.js';
 
 /** `nudge <ref> [--slice <slice>]`: annotates the slice so kcp reconciles it again. */
 export async function runNudge(args: CliArgs, io: CliIo): Promise<number> {
   const ref = args.args[0] ?? '';
-  return withClient(args, io, async (client) => {
+  return withOneShotClient(args, io, async (client) => {
     const r = await client.nudgeSlice(ref, {
       ...(args.slice === undefined ? {} : { slice: args.slice }),
       signal: io.signal,
