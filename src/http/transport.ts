@@ -9,6 +9,7 @@ import {
   isKcpError,
   TimeoutError,
 } from '../errors.js';
+import { guardOf } from '../kcp/guards.js';
 import type { List } from '../kcp/meta.js';
 import { isValidWorkspacePath, WILDCARD_CLUSTER } from '../kcp/paths.js';
 import { apiVersionOf, type ResourceDescriptor } from '../kcp/resource.js';
@@ -401,6 +402,7 @@ export function createTransport(options: TransportOptions): HttpTransport {
     const decoder = new WatchDecoder(desc.schema, desc.kind, {
       apiVersion: apiVersionOf(desc),
       maxLineChars: limits.maxWatchEventChars,
+      guard: guardOf(desc),
     });
     return iterateWatch(stream, decoder, {
       info,

@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import { DecodeError } from '../errors.js';
 import { statusSchema, watchEnvelopeSchema } from '../kcp/meta.js';
 import { type DecodeWhere, kindOf, malformed, schemaError } from '../kcp/decode.js';
+import type { Guard } from '../kcp/guards.js';
+import { isStatus } from '../kcp/guards.generated.js';
 import { identityProblem } from './decode.js';
 import { DEFAULT_MAX_WATCH_EVENT_CHARS } from './limits.js';
 import type { WatchItem } from './types.js';
@@ -17,6 +19,7 @@ import type { WatchItem } from './types.js';
  */
 export class WatchDecoder<T> {
   readonly #schema: z.ZodType<T>;
+  readonly #guard: Guard<T> | undefined;
   readonly #kind: string;
   readonly #utf8 = new TextDecoder('utf-8');
   readonly #apiVersion: string | undefined;
@@ -30,14 +33,20 @@ export class WatchDecoder<T> {
    * @param schema validates the `object` of ADDED/MODIFIED/DELETED events
    * @param kind the kind name used in error messages; an object that names another `kind` is a decode error
    * @param options `apiVersion` an object must have when it names one; `maxLineChars`, the longest event line
-   *   (default {@link DEFAULT_MAX_WATCH_EVENT_CHARS})
+   *   (default {@link DEFAULT_MAX_WATCH_EVENT_CHARS}); `guard`, the schema's generated guard (`kcp/guards.ts`):
+   *   an object it accepts is kept as parsed and zod is not called
    */
   constructor(
     schema: z.ZodType<T>,
     kind = 'object',
-    options: { apiVersion?: string | undefined; maxLineChars?: number | undefined } = {},
+    options: {
+      apiVersion?: string | undefined;
+      maxLineChars?: number | undefined;
+      guard?: Guard<T> | undefined;
+    } = {},
   ) {
     this.#schema = schema;
+    this.#guard = options.guard;
     this.#kind = kind;
     this.#apiVersion = options.apiVersion;
     this.#maxLine = options.maxLineChars ?? DEFAULT_MAX_WATCH_EVENT_CHARS;
@@ -122,6 +131,7 @@ export class WatchDecoder<T> {
     }
     const { type, object } = env;
     if (type === 'ERROR') {
+      if (isStatus(object)) return { type, status: object };
       const status = statusSchema.safeParse(object);
       if (!status.success) {
         return undecodable(
@@ -151,6 +161,8 @@ export class WatchDecoder<T> {
     const wrong = identityProblem(object, this.#kind, this.#apiVersion);
     if (wrong !== undefined)
       return undecodable(malformed(this.#kind, object, [wrong], eventWhere(type, line)));
+    // The fast path: the parsed object is kept; zod runs only for an object the guard refuses.
+    if (this.#guard?.(object) === true) return { type, object };
     const parsed = this.#schema.safeParse(object);
     if (!parsed.success) {
       return undecodable(schemaError(parsed.error, object, this.#kind, eventWhere(type, line)));
