@@ -272,7 +272,7 @@ export class Reflector<T extends KubeObject> {
       );
     try {
       if (!this.connected && !this.announced) this.status({ type: 'connecting' });
-      const stream = await this.transport.watch(this.desc, this.cluster, {
+      const watchOptions = {
         fieldSelector: this.options.fieldSelector,
         labelSelector: this.options.labelSelector,
         resourceVersion: this.rv,
@@ -281,21 +281,28 @@ export class Reflector<T extends KubeObject> {
         connectTimeoutMs: t.connectTimeoutMs,
         inactivityTimeoutMs,
         signal: ctrl.signal,
-      });
+      };
+      // One async step per network chunk when the transport can batch; else one per item.
+      const stream =
+        this.transport.watchBatches === undefined
+          ? singletons(await this.transport.watch(this.desc, this.cluster, watchOptions))
+          : await this.transport.watchBatches(this.desc, this.cluster, watchOptions);
       if (this.isStopped())
         return { kind: 'closed', events, undecodable, durationMs: this.now() - startedAt };
       if (!this.connected) {
         this.connected = true;
         this.status({ type: 'connected', resourceVersion: this.rv });
       }
-      for await (const item of stream) {
-        if (this.isStopped()) break;
-        if (item.type === 'DECODE_ERROR') undecodable += 1;
-        else events += 1;
-        const error = this.apply(item);
-        if (error !== undefined) return watchOutcomeOf(error);
-        // The sink may have stopped us from inside apply().
-        if (this.isStopped()) break;
+      batches: for await (const batch of stream) {
+        for (const item of batch) {
+          if (this.isStopped()) break batches;
+          if (item.type === 'DECODE_ERROR') undecodable += 1;
+          else events += 1;
+          const error = this.apply(item);
+          if (error !== undefined) return watchOutcomeOf(error);
+          // The sink may have stopped us from inside apply().
+          if (this.isStopped()) break batches;
+        }
       }
       if (deadlineState.timedOut) return fail(undefined);
       return { kind: 'closed', events, undecodable, durationMs: this.now() - startedAt };
@@ -345,4 +352,9 @@ export class Reflector<T extends KubeObject> {
     // stop() aborts the controller, which ends the wait early (and clears its timer): not a failure.
     await delay(delayMs, this.controller.signal).catch(() => undefined);
   }
+}
+
+/** An item-wise watch as batches of one (a transport without `watchBatches`). */
+async function* singletons<T>(items: AsyncIterable<T>): AsyncGenerator<readonly T[], void, undefined> {
+  for await (const item of items) yield [item];
 }
