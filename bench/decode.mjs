@@ -19,6 +19,7 @@ const {
   staticTokenCredentials,
   APIEXPORTENDPOINTSLICES,
   APIBINDINGS_V1ALPHA2,
+  guardOf,
 } = await import('./.build/internals.mjs');
 
 const DESCS = { apiexportendpointslices: APIEXPORTENDPOINTSLICES, apibindings: APIBINDINGS_V1ALPHA2 };
@@ -144,9 +145,10 @@ function baseline(plural, finalRv) {
   });
 }
 
-/** In memory: WatchDecoder (JSON + zod) vs split + JSON.parse over the same 64 KiB chunks. */
+/** In memory: WatchDecoder (JSON + guard, as the transport builds it) vs split + JSON.parse over the same 64 KiB chunks. */
 function memDecoder(plural) {
-  const dec = new WatchDecoder(DESCS[plural].schema, DESCS[plural].kind);
+  const desc = DESCS[plural];
+  const dec = new WatchDecoder(desc.schema, desc.kind, { guard: guardOf?.(desc) });
   const buf = streams[plural].payload;
   let n = 0;
   for (let off = 0; off < buf.length; off += 65536) n += dec.feed(buf.subarray(off, off + 65536)).length;
