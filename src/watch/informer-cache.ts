@@ -20,12 +20,19 @@ export interface InformerCacheOptions {
   logger?: Logger | undefined;
 }
 
-/** Selectors that make an informer distinct from another on the same collection. */
-export interface AcquireOptions {
+/** Selectors and the transform: what makes an informer distinct from another on the same collection. */
+export interface AcquireOptions<T extends KubeObject = KubeObject> {
   /** Kubernetes field selector. */
   fieldSelector?: string | undefined;
   /** Kubernetes label selector. */
   labelSelector?: string | undefined;
+  /**
+   * What the informer keeps of each object (`SharedInformerOptions.transform`): by default without
+   * `metadata.managedFields` and the last-applied annotation; `false` for whole objects. Leases with different
+   * transforms (compared by identity) get different informers.
+   * @default stripForCache
+   */
+  transform?: ((object: T) => T) | false | undefined;
 }
 
 /** A hold on a shared informer; release it when done (the last release closes the informer). */
@@ -56,6 +63,9 @@ export class InformerCache {
   /** Loops of informers closed by their last release, still winding down. */
   private readonly retiring = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
+  /** Numbers of the transform functions passed to {@link acquire}, for informer keys. */
+  private readonly transformIds = new WeakMap<(object: never) => unknown, number>();
+  private transformCount = 0;
 
   constructor(private readonly options: InformerCacheOptions) {
     this.status$ = this.statusSubject.asObservable();
@@ -73,19 +83,21 @@ export class InformerCache {
   acquire<T extends KubeObject>(
     desc: ResourceDescriptor<T>,
     cluster: string,
-    options: AcquireOptions = {},
+    options: AcquireOptions<T> = {},
   ): InformerLease<T> {
     const key = [
       cluster,
       `${desc.group}/${desc.version}/${desc.plural}`,
       options.fieldSelector ?? '',
       options.labelSelector ?? '',
+      this.transformKey(options.transform),
     ].join('\u0000');
     let entry = this.entries.get(key);
     if (entry === undefined) {
       const informer = new SharedInformer<T>(this.options.transport, desc, cluster, {
         fieldSelector: options.fieldSelector,
         labelSelector: options.labelSelector,
+        transform: options.transform,
         tuning: this.options.tuning,
         logger: this.options.logger,
         status: (s) => {
@@ -117,6 +129,19 @@ export class InformerCache {
         if (this.entries.size === 0) this.options.transport.releaseIdle();
       },
     };
+  }
+
+  /** The part of an informer's key that tells transforms apart: default, whole, or the function's number. */
+  private transformKey(transform: ((object: never) => unknown) | false | undefined): string {
+    if (transform === undefined) return '';
+    if (transform === false) return 'whole';
+    let id = this.transformIds.get(transform);
+    if (id === undefined) {
+      this.transformCount += 1;
+      id = this.transformCount;
+      this.transformIds.set(transform, id);
+    }
+    return `fn${id}`;
   }
 
   /**

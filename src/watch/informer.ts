@@ -18,6 +18,9 @@
  *   is `null`; a deletion of an object never seen is ignored.
  * - **Names.** Name watching is meant for an informer of one cluster, where names are unique. In a wildcard
  *   (`*`) list one name can exist in several clusters; a listener then sees one of them.
+ * - **What is kept.** Objects pass through the informer's transform before they are stored and shown to
+ *   listeners: by default `metadata.managedFields` and the `kubectl.kubernetes.io/last-applied-configuration`
+ *   annotation are dropped ({@link stripForCache}); `transform: false` keeps objects whole.
  * - **Close.** {@link SharedInformer.close} stops the reflector, calls every registered `onClose`, refuses new
  *   registrations (their `onClose` runs at once) and resolves when the list/watch loop has exited.
  */
@@ -27,11 +30,22 @@ import type { KubeObject } from './keys.js';
 import { NameDispatcher, type NameListener } from './name-dispatch.js';
 import { Reflector, type ReflectorOptions, type ReflectorSink } from './reflector.js';
 import type { WatchStatus } from './status.js';
+import { stripForCache } from './transform.js';
 
 /** Options of a {@link SharedInformer}. */
-export interface SharedInformerOptions extends ReflectorOptions {
+export interface SharedInformerOptions<T extends KubeObject = KubeObject> extends Omit<
+  ReflectorOptions<T>,
+  'transform'
+> {
   /** Receives every lifecycle event of the underlying reflector. */
   status?: ((status: WatchStatus) => void) | undefined;
+  /**
+   * What the informer keeps of each object (see {@link ReflectorOptions.transform}): by default
+   * {@link stripForCache} (no `metadata.managedFields`, no last-applied annotation); `false` keeps objects
+   * whole, for readers of the whole object; or a function of your own.
+   * @default stripForCache
+   */
+  transform?: ((object: T) => T) | false | undefined;
 }
 
 /** A registered name listener; release it to stop listening. */
@@ -57,7 +71,7 @@ export class SharedInformer<T extends KubeObject> {
     private readonly desc: ResourceDescriptor<T>,
     /** The requested cluster (workspace path, logical cluster name or `*`). */
     readonly cluster: string,
-    private readonly options: SharedInformerOptions = {},
+    private readonly options: SharedInformerOptions<T> = {},
   ) {}
 
   /** Number of registered listeners. */
@@ -129,7 +143,11 @@ export class SharedInformer<T extends KubeObject> {
         status?.(s);
       },
     };
-    const reflector = new Reflector<T>(this.transport, this.desc, this.cluster, sink, this.options);
+    const { transform, ...options } = this.options;
+    const reflector = new Reflector<T>(this.transport, this.desc, this.cluster, sink, {
+      ...options,
+      transform: transform === false ? undefined : (transform ?? stripForCache),
+    });
     this.reflector = reflector;
     reflector.start();
   }

@@ -594,3 +594,33 @@ describe('Reflector over a transport that batches per network chunk', () => {
     expect(transport.lists).toHaveLength(1);
   });
 });
+
+describe('Reflector transform', () => {
+  it('stores and hands to its sink what the transform returns, for list items and watch events', async () => {
+    const transport = new FakeTransport();
+    transport.objects = [widget('a', '5', undefined, 1)];
+    let listed: unknown;
+    const { sink, events } = recordingSink<Widget>((e) => {
+      // the store is live: read it during the call
+      if (e.type === 'synced') listed = e.items.get('root|a')?.spec;
+    });
+    const seen: string[] = [];
+    const reflector = new Reflector(transport, widgets, 'root', sink, {
+      tuning: fastTuning,
+      transform: (w) => {
+        seen.push(w.metadata.name);
+        return { metadata: w.metadata, spec: { value: (w.spec?.value ?? 0) * 10 } };
+      },
+    });
+    reflectors.push(reflector);
+    reflector.start();
+    const w = await transport.watchAt(0);
+    w.push({ type: 'MODIFIED', object: widget('a', '6', undefined, 2) });
+    await transport.until(() => reflector.resourceVersion === '6');
+    expect(reflector.store.get('root|a')?.spec).toEqual({ value: 20 });
+    const changed = events.find((e) => e.type === 'changed');
+    expect(changed?.type === 'changed' && changed.object.spec).toEqual({ value: 20 });
+    expect(listed).toEqual({ value: 10 });
+    expect(seen).toEqual(['a', 'a']);
+  });
+});
