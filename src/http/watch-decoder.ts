@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { z } from 'zod';
 import { DecodeError } from '../errors.js';
 import { statusSchema, watchEnvelopeSchema } from '../kcp/meta.js';
@@ -21,7 +22,10 @@ export class WatchDecoder<T> {
   readonly #schema: z.ZodType<T>;
   readonly #guard: Guard<T> | undefined;
   readonly #kind: string;
-  readonly #utf8 = new TextDecoder('utf-8');
+  /** Node's UTF-8 decoder: the same text as a streaming `TextDecoder`, several times faster on Node 20. */
+  readonly #utf8 = new StringDecoder('utf8');
+  /** A leading byte-order mark was looked for (and dropped), as `TextDecoder` does. */
+  #bomChecked = false;
   readonly #apiVersion: string | undefined;
   readonly #maxLine: number;
   /** Pieces of the current, incomplete line (joined once, when its newline arrives). */
@@ -57,19 +61,26 @@ export class WatchDecoder<T> {
    * @throws DecodeError when a line grows past the line limit.
    */
   feed(chunk: Uint8Array | string): Array<WatchItem<T>> {
-    const text = typeof chunk === 'string' ? chunk : this.#utf8.decode(chunk, { stream: true });
+    const text = typeof chunk === 'string' ? chunk : this.#text(this.#utf8.write(chunk));
     return this.#push(text);
   }
 
   /** Flushes the decoder at end of stream and returns the items of a last, unterminated line. */
   end(): Array<WatchItem<T>> {
-    const out = this.#push(this.#utf8.decode());
+    const out = this.#push(this.#text(this.#utf8.end()));
     const rest = this.#pieces.join('');
     this.#pieces = [];
     this.#pending = 0;
     const item = this.#line(rest);
     if (item !== undefined) out.push(item);
     return out;
+  }
+
+  /** Decoded text, without the byte-order mark a stream may start with. */
+  #text(decoded: string): string {
+    if (this.#bomChecked || decoded === '') return decoded;
+    this.#bomChecked = true;
+    return decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
   }
 
   #push(text: string): Array<WatchItem<T>> {
