@@ -1,10 +1,10 @@
 // CPU profile of our watch path on the recorded stream: `node profile.mjs [--target reflector|decoder]
-// [--events N]`. Prints the functions with the most self time (file:line), grouped, so a miss in decode.mjs
+// [--events N] [--objects kcp]`. Prints the functions with the most self time (file:line), grouped, so a miss in decode.mjs
 // can be explained. Writes the raw .cpuprofile to .profiles/ for Chrome DevTools.
 import { Session } from 'node:inspector/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expand, recordEvents } from './lib/record.mjs';
+import { expand, recordEvents, recordedKcpEvents } from './lib/record.mjs';
 import { startStreamServer } from './lib/stream-server.mjs';
 import { flags } from './lib/stats.mjs';
 
@@ -19,9 +19,11 @@ const {
   staticTokenCredentials,
   APIEXPORTENDPOINTSLICES,
   APIBINDINGS_V1ALPHA2,
+  guardOf,
 } = await import('./.build/internals.mjs');
 const desc = plural === 'apibindings' ? APIBINDINGS_V1ALPHA2 : APIEXPORTENDPOINTSLICES;
-const recorded = await recordEvents();
+// --objects kcp: the recorded real-kcp v0.28.0 objects (with managedFields) instead of the simulator's
+const recorded = f.objects === 'kcp' ? recordedKcpEvents() : await recordEvents();
 const stream = expand(recorded[plural], N);
 const server = await startStreamServer({ [plural]: stream });
 const transport = createTransport({
@@ -34,7 +36,7 @@ const transport = createTransport({
 
 async function once() {
   if (target === 'decoder') {
-    const dec = new WatchDecoder(desc.schema, desc.kind);
+    const dec = new WatchDecoder(desc.schema, desc.kind, { guard: guardOf?.(desc) });
     for (let off = 0; off < stream.payload.length; off += 65536)
       dec.feed(stream.payload.subarray(off, off + 65536));
     dec.end();
