@@ -44,6 +44,8 @@ export interface InformerLease<T extends KubeObject> {
 }
 
 interface Entry {
+  /** The cache key of the informer (held here, not by each lease). */
+  key: string;
   informer: SharedInformer<KubeObject>;
   leases: number;
 }
@@ -109,7 +111,7 @@ export class InformerCache {
         return { informer, release: () => undefined };
       }
       // Safe: the key includes group/version/plural, so an entry under it was created for this descriptor's T.
-      entry = { informer: informer as unknown as SharedInformer<KubeObject>, leases: 0 };
+      entry = { key, informer: informer as unknown as SharedInformer<KubeObject>, leases: 0 };
       this.entries.set(key, entry);
     }
     const held = entry;
@@ -121,8 +123,8 @@ export class InformerCache {
         if (released) return;
         released = true;
         held.leases -= 1;
-        if (held.leases > 0 || this.entries.get(key) !== held) return;
-        this.entries.delete(key);
+        if (held.leases > 0 || this.entries.get(held.key) !== held) return;
+        this.entries.delete(held.key);
         const loop = held.informer.close();
         this.retiring.add(loop);
         void loop.then(() => this.retiring.delete(loop));
