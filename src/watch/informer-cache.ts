@@ -50,6 +50,38 @@ interface Entry {
   leases: number;
 }
 
+/** What a lease needs of its cache to give itself back. */
+interface CacheState {
+  readonly entries: Map<string, Entry>;
+  /** Loops of informers closed by their last release, still winding down. */
+  readonly retiring: Set<Promise<void>>;
+  readonly transport: CacheTransport;
+}
+
+/** A lease: a small object (no closures), since there are two per `watchEndpoints` subscription. */
+class Lease<T extends KubeObject> implements InformerLease<T> {
+  private released = false;
+
+  constructor(
+    private readonly state: CacheState | undefined,
+    private readonly entry: Entry | undefined,
+    readonly informer: SharedInformer<T>,
+  ) {}
+
+  release(): void {
+    const { state, entry } = this;
+    if (this.released || state === undefined || entry === undefined) return;
+    this.released = true;
+    entry.leases -= 1;
+    if (entry.leases > 0 || state.entries.get(entry.key) !== entry) return;
+    state.entries.delete(entry.key);
+    const loop = entry.informer.close();
+    state.retiring.add(loop);
+    void loop.then(() => state.retiring.delete(loop));
+    if (state.entries.size === 0) state.transport.releaseIdle();
+  }
+}
+
 /**
  * Shares one {@link SharedInformer} per (cluster, group/version/plural, selectors) of one transport, so any
  * number of subscriptions to objects of one kind in one workspace cost one list+watch. Callers hold an
@@ -69,8 +101,12 @@ export class InformerCache {
   private readonly transformIds = new WeakMap<(object: never) => unknown, number>();
   private transformCount = 0;
 
+  /** The same maps, as the leases see them. */
+  private readonly state: CacheState;
+
   constructor(private readonly options: InformerCacheOptions) {
     this.status$ = this.statusSubject.asObservable();
+    this.state = { entries: this.entries, retiring: this.retiring, transport: options.transport };
   }
 
   /** Number of informers currently held. */
@@ -108,29 +144,14 @@ export class InformerCache {
       });
       if (this.closing !== undefined) {
         void informer.close();
-        return { informer, release: () => undefined };
+        return new Lease(undefined, undefined, informer);
       }
       // Safe: the key includes group/version/plural, so an entry under it was created for this descriptor's T.
       entry = { key, informer: informer as unknown as SharedInformer<KubeObject>, leases: 0 };
       this.entries.set(key, entry);
     }
-    const held = entry;
-    held.leases += 1;
-    let released = false;
-    return {
-      informer: held.informer as unknown as SharedInformer<T>,
-      release: () => {
-        if (released) return;
-        released = true;
-        held.leases -= 1;
-        if (held.leases > 0 || this.entries.get(held.key) !== held) return;
-        this.entries.delete(held.key);
-        const loop = held.informer.close();
-        this.retiring.add(loop);
-        void loop.then(() => this.retiring.delete(loop));
-        if (this.entries.size === 0) this.options.transport.releaseIdle();
-      },
-    };
+    entry.leases += 1;
+    return new Lease(this.state, entry, entry.informer as unknown as SharedInformer<T>);
   }
 
   /** The part of an informer's key that tells transforms apart: default, whole, or the function's number. */

@@ -58,6 +58,28 @@ export interface Registration {
 
 const RELEASED: Registration = { synced: false, release: () => undefined };
 
+/** One name listener of an informer: a small object (no closures), since there is one per subscription. */
+class NameRegistration<T extends KubeObject> implements Registration {
+  private released = false;
+
+  constructor(
+    private readonly informer: SharedInformer<T>,
+    private readonly names: NameDispatcher<T>,
+    private readonly name: string,
+    private readonly listener: NameListener<T>,
+  ) {}
+
+  get synced(): boolean {
+    return !this.released && this.names.synced;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.informer.unregister(this.name, this.listener);
+  }
+}
+
 /** A cold, ref-counted list+watch of one collection read by name; see the contract at the top of this file. */
 export class SharedInformer<T extends KubeObject> {
   private reflector: Reflector<T> | undefined;
@@ -99,21 +121,15 @@ export class SharedInformer<T extends KubeObject> {
       onClose?.();
       return RELEASED;
     }
-    const remove = this.names.add(name, listener, onClose);
+    this.names.register(name, listener, onClose);
     if (this.reflector === undefined) this.activate();
-    let released = false;
-    const names = this.names;
-    return {
-      get synced() {
-        return !released && names.synced;
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        remove();
-        if (this.names.size === 0) this.deactivate();
-      },
-    };
+    return new NameRegistration(this, this.names, name, listener);
+  }
+
+  /** Removes a listener of `name` (what {@link Registration.release} does); the last removal stops the reflector. */
+  unregister(name: string, listener: NameListener<T>): void {
+    this.names.remove(name, listener);
+    if (this.names.size === 0) this.deactivate();
   }
 
   /** Stops the reflector and ends every registration; resolves when the loop has exited. Idempotent. */

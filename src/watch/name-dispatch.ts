@@ -46,6 +46,14 @@ export class NameDispatcher<T extends KubeObject> {
    * the dispatcher is cleared (its informer closed) while the listener is registered. Returns the removal.
    */
   add(name: string, listener: NameListener<T>, onClose?: () => void): () => void {
+    this.register(name, listener, onClose);
+    return () => {
+      this.remove(name, listener);
+    };
+  }
+
+  /** {@link add} without the removal function (for callers that keep name and listener anyway). */
+  register(name: string, listener: NameListener<T>, onClose?: () => void): void {
     if (onClose !== undefined) this.closers.set(listener, onClose);
     const current = this.listeners.get(name);
     if (current === undefined) {
@@ -61,14 +69,16 @@ export class NameDispatcher<T extends KubeObject> {
       this.count += 1;
     }
     if (this.known) listener(this.snapshot(name));
-    return () => {
-      const now = this.listeners.get(name);
-      if (now === listener) this.listeners.delete(name);
-      else if (typeof now !== 'object' || !now.delete(listener)) return;
-      else if (now.size === 0) this.listeners.delete(name);
-      this.count -= 1;
-      this.closers.delete(listener);
-    };
+  }
+
+  /** Removes a listener of `name` (no-op when it is not registered). */
+  remove(name: string, listener: NameListener<T>): void {
+    const now = this.listeners.get(name);
+    if (now === listener) this.listeners.delete(name);
+    else if (typeof now !== 'object' || !now.delete(listener)) return;
+    else if (now.size === 0) this.listeners.delete(name);
+    this.count -= 1;
+    this.closers.delete(listener);
   }
 
   /** The current snapshot for `name`. */
