@@ -1,4 +1,4 @@
-import { tap, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { ClientOptions, ClientStatus, KcpClient } from './client-types.js';
 import { loadConnection } from './config/load-connection.js';
 import { nudgeOnce, type NudgeOptions, type NudgeResult } from './endpoints/nudge.js';
@@ -91,11 +91,7 @@ function makeClient(family: Family, workspacePath: string): KcpClient {
     },
     watchEndpoints(ref: ExportRef, options: ResolveOptions = {}): Observable<EndpointChange> {
       const target = resolveTarget(ref, workspacePath, options);
-      return watchResolution(family.cache, target, { signal: options.signal }).pipe(
-        tap((change) => {
-          warnIfFallback(change);
-        }),
-      );
+      return watchResolution(family.cache, target, { signal: options.signal, onChange: warnIfFallback });
     },
     nudgeSlice(ref: ExportRef, options: NudgeOptions = {}): Promise<NudgeResult> {
       const target = resolveTarget(ref, workspacePath, { slice: options.slice });
