@@ -22,13 +22,12 @@ export function parseJson(text: string, what: string): unknown {
   }
 }
 
-function stringField(value: unknown, ...path: string[]): string | undefined {
-  let cur = value;
-  for (const key of path) {
-    if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return typeof cur === 'string' ? cur : undefined;
+/** `value[key]` when `value` is an object and that field a string (called per watch event: no rest array). */
+function stringField(value: unknown, key: string, inner?: string): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const field = (value as Record<string, unknown>)[key];
+  if (inner === undefined) return typeof field === 'string' ? field : undefined;
+  return stringField(field, inner);
 }
 
 /**

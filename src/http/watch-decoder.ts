@@ -131,8 +131,7 @@ export class WatchDecoder<T> {
     } catch (e) {
       return fail(`watch event is not valid JSON (${(e as Error).message})`, line);
     }
-    const env = envelopeOf(json);
-    if (env === undefined) {
+    if (!isEnvelope(json)) {
       const full = watchEnvelopeSchema.safeParse(json);
       return undecodable(
         full.success
@@ -140,7 +139,7 @@ export class WatchDecoder<T> {
           : schemaError(full.error, json, 'watch event', { snippet: line }),
       );
     }
-    const { type, object } = env;
+    const { type, object } = json;
     if (type === 'ERROR') {
       if (isStatus(object)) return { type, status: object };
       const status = statusSchema.safeParse(object);
@@ -184,20 +183,21 @@ export class WatchDecoder<T> {
 
 const EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
 
+/** A watch event envelope, as the fast path reads it. */
+interface Envelope {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: Record<string, unknown>;
+}
+
 /**
- * The envelope of a watch event without copying it (zod would copy `object`); `undefined` when it is not
- * `{ type: <event type>, object: {…} }` — the caller then asks zod for a precise message.
+ * True when `json` is `{ type: <event type>, object: {…} }`, checked without copying (zod would copy
+ * `object`) or allocating; when false, the caller asks zod for a precise message.
  */
-function envelopeOf(
-  json: unknown,
-):
-  | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'; object: Record<string, unknown> }
-  | undefined {
-  if (typeof json !== 'object' || json === null) return undefined;
+function isEnvelope(json: unknown): json is Envelope {
+  if (typeof json !== 'object' || json === null) return false;
   const { type, object } = json as { type?: unknown; object?: unknown };
-  if (typeof type !== 'string' || !EVENT_TYPES.has(type)) return undefined;
-  if (typeof object !== 'object' || object === null || Array.isArray(object)) return undefined;
-  return { type: type as 'ADDED', object: object as Record<string, unknown> };
+  if (typeof type !== 'string' || !EVENT_TYPES.has(type)) return false;
+  return typeof object === 'object' && object !== null && !Array.isArray(object);
 }
 
 function fail(message: string, snippet: string): WatchItem<never> {
