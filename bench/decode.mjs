@@ -34,6 +34,7 @@ const {
   staticTokenCredentials,
   APIEXPORTENDPOINTSLICES,
   APIBINDINGS_V1ALPHA2,
+  guardOf,
 } = await import('./.build/internals.mjs');
 
 const DESCS = { apiexportendpointslices: APIEXPORTENDPOINTSLICES, apibindings: APIBINDINGS_V1ALPHA2 };
@@ -225,9 +226,10 @@ function chunksOf(buf) {
   return out;
 }
 
-/** In memory: WatchDecoder (JSON + schema check) vs split + JSON.parse over the same chunks. */
+/** In memory: WatchDecoder (JSON + guard, as the transport builds it) vs split + JSON.parse over the same chunks. */
 function memDecoder(plural) {
-  const dec = new WatchDecoder(DESCS[plural].schema, DESCS[plural].kind);
+  const desc = DESCS[plural];
+  const dec = new WatchDecoder(desc.schema, desc.kind, { guard: guardOf?.(desc) });
   let n = 0;
   for (const chunk of streams[plural].chunks) n += dec.feed(chunk).length;
   return n + dec.end().length;

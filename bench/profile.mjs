@@ -21,6 +21,7 @@ const {
   staticTokenCredentials,
   APIEXPORTENDPOINTSLICES,
   APIBINDINGS_V1ALPHA2,
+  guardOf,
 } = await import('./.build/internals.mjs');
 const desc = plural === 'apibindings' ? APIBINDINGS_V1ALPHA2 : APIEXPORTENDPOINTSLICES;
 const mode = f.mode ?? 'burst';
@@ -40,7 +41,7 @@ const transport = createTransport({
 
 async function once() {
   if (target === 'decoder') {
-    const dec = new WatchDecoder(desc.schema, desc.kind);
+    const dec = new WatchDecoder(desc.schema, desc.kind, { guard: guardOf?.(desc) });
     const buf = stream.payload;
     if (mode === 'burst')
       for (let off = 0; off < buf.length; off += 65536) dec.feed(buf.subarray(off, off + 65536));

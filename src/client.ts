@@ -1,4 +1,4 @@
-import { merge, tap, type Observable } from 'rxjs';
+import { merge, type Observable } from 'rxjs';
 import { oneShotClient, openFamily, type ClientFamily } from './client-family.js';
 import type { ClientOptions, ClientStatus, KcpClient } from './client-types.js';
 import { resolveTarget } from './endpoints/refs.js';
@@ -55,7 +55,6 @@ function checkedRewrite(
   };
 }
 
-
 const transports = new WeakMap<KcpClient, Transport>();
 
 /**
@@ -74,20 +73,22 @@ function makeClient(family: WatchingFamily, workspacePath: string): KcpClient {
     resolveEndpoints,
     watchEndpoints(ref: ExportRef, options: ResolveOptions = {}): Observable<EndpointChange> {
       const target = resolveTarget(ref, workspacePath, options);
-      return watchResolution(family.cache, target, { signal: options.signal }).pipe(
-        tap((change) => {
-          family.warnIfFallback(change);
-        }),
-      );
+      return watchResolution(family.cache, target, {
+        signal: options.signal,
+        onChange: (r) => {
+          family.warnIfFallback(r);
+        },
+      });
     },
     watchConsumers(ref: ExportRef, options: ConsumerOptions = {}): Observable<ConsumerEvent> {
       const target = resolveTarget(ref, workspacePath, options);
       const engage = checkEngage(options.engage);
-      const endpoints$ = watchResolution(family.cache, target, { signal: options.signal }).pipe(
-        tap((change) => {
-          family.warnIfFallback(change);
-        }),
-      );
+      const endpoints$ = watchResolution(family.cache, target, {
+        signal: options.signal,
+        onChange: (r) => {
+          family.warnIfFallback(r);
+        },
+      });
       return watchConsumers(endpoints$, family.endpoints, engage);
     },
     listConsumers(ref: ExportRef, options: ConsumerOptions = {}): Promise<ConsumerList> {

@@ -2,6 +2,7 @@
 // lib/build.mjs with the same esbuild settings as the published dist, so the code measured is the shipped code.
 export { Reflector } from '../../src/watch/reflector.ts';
 export { WatchDecoder } from '../../src/http/watch-decoder.ts';
+export { guardOf } from '../../src/kcp/guards.ts';
 export { createTransport } from '../../src/http/transport.ts';
 export { staticTokenCredentials } from '../../src/config/connection.ts';
 export { APIEXPORTENDPOINTSLICES } from '../../src/kcp/apiexportendpointslice.ts';

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { DecodeError } from '../errors.js';
 import {
   decodeObject,
@@ -7,6 +8,8 @@ import {
   schemaError,
   type DecodeProblem,
 } from '../kcp/decode.js';
+import { guardOf } from '../kcp/guards.js';
+import { isListEnvelope } from '../kcp/guards.generated.js';
 import { listEnvelopeSchema, type List } from '../kcp/meta.js';
 import { apiVersionOf, type ResourceDescriptor } from '../kcp/resource.js';
 
@@ -19,13 +22,12 @@ export function parseJson(text: string, what: string): unknown {
   }
 }
 
-function stringField(value: unknown, ...path: string[]): string | undefined {
-  let cur = value;
-  for (const key of path) {
-    if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return typeof cur === 'string' ? cur : undefined;
+/** `value[key]` when `value` is an object and that field a string (called per watch event: no rest array). */
+function stringField(value: unknown, key: string, inner?: string): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const field = (value as Record<string, unknown>)[key];
+  if (inner === undefined) return typeof field === 'string' ? field : undefined;
+  return stringField(field, inner);
 }
 
 /**
@@ -72,8 +74,9 @@ export function decodeResponse<T>(
   context: string,
   name?: string,
 ): T {
-  const where = { context, snippet: safeStringify(value) };
   const wrong = identityProblem(value, desc.kind, apiVersionOf(desc), name);
+  if (wrong === undefined && guardOf(desc)?.(value) === true) return value;
+  const where = { context, snippet: safeStringify(value) };
   if (wrong !== undefined) throw malformed(desc.kind, value, [wrong], where);
   return decodeObject(desc.schema, value, desc.kind, where);
 }
@@ -95,17 +98,32 @@ export function decodeListPage<T>(
   firstIndex = 0,
 ): ListPage<T> {
   const listKind = `${desc.kind}List`;
-  const snippet = safeStringify(value);
-  const env = listEnvelopeSchema.safeParse(value);
-  if (!env.success) throw schemaError(env.error, value, listKind, { context, snippet });
+  let env: ListEnvelope;
+  if (isListEnvelope(value)) env = value;
+  else {
+    const parsed = listEnvelopeSchema.safeParse(value);
+    if (!parsed.success) {
+      throw schemaError(parsed.error, value, listKind, { context, snippet: safeStringify(value) });
+    }
+    env = parsed.data;
+  }
   const apiVersion = apiVersionOf(desc);
   // `List` (apiVersion `v1`) is the generic list kind some aggregated servers answer with; its items are
   // still checked one by one below.
   const generic = stringField(value, 'kind') === 'List';
   const wrongList = identityProblem(value, generic ? 'List' : listKind, generic ? undefined : apiVersion);
-  if (wrongList !== undefined) throw malformed(listKind, value, [wrongList], { context, snippet });
+  if (wrongList !== undefined) {
+    throw malformed(listKind, value, [wrongList], { context, snippet: safeStringify(value) });
+  }
+  const guard = guardOf(desc);
   const items: T[] = [];
-  (env.data.items ?? []).forEach((item, i) => {
+  for (const [i, item] of (env.items ?? []).entries()) {
+    const wrong = identityProblem(item, desc.kind, apiVersion);
+    // The fast path keeps the parsed item; the message (and zod) only for an item that fails.
+    if (wrong === undefined && guard?.(item) === true) {
+      items.push(item);
+      continue;
+    }
     const index = firstIndex + i;
     const name = nameOf(item);
     const where = {
@@ -114,13 +132,15 @@ export function decodeListPage<T>(
       subject: `${desc.kind} list item ${index}${name === undefined ? '' : ` ${JSON.stringify(name)}`}`,
       snippet: safeStringify(item),
     };
-    const wrong = identityProblem(item, desc.kind, apiVersion);
     if (wrong !== undefined) throw malformed(desc.kind, item, [wrong], where);
     items.push(decodeObject(desc.schema, item, desc.kind, where));
-  });
+  }
   return {
     items,
-    resourceVersion: env.data.metadata?.resourceVersion ?? '',
-    continue: env.data.metadata?.continue,
+    resourceVersion: env.metadata?.resourceVersion ?? '',
+    continue: env.metadata?.continue,
   };
 }
+
+/** A list envelope as {@link listEnvelopeSchema} outputs it. */
+type ListEnvelope = z.infer<typeof listEnvelopeSchema>;

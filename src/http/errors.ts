@@ -8,6 +8,7 @@ import {
   type KcpError,
   type StatusDetails,
 } from '../errors.js';
+import { isStatus } from '../kcp/guards.generated.js';
 import { statusReasonForCode, statusSchema, type Status } from '../kcp/meta.js';
 import { redactText } from '../redact.js';
 import { escapeControl } from '../text.js';
@@ -111,9 +112,13 @@ function parseStatus(body: string): Status | undefined {
   } catch {
     return undefined;
   }
-  const parsed = statusSchema.safeParse(json);
-  if (!parsed.success) return undefined;
-  const s = parsed.data;
+  let s: Status;
+  if (isStatus(json)) s = json;
+  else {
+    const parsed = statusSchema.safeParse(json);
+    if (!parsed.success) return undefined;
+    s = parsed.data;
+  }
   return s.kind === 'Status' || s.message !== undefined || s.reason !== undefined ? s : undefined;
 }
 

@@ -9,6 +9,7 @@ import {
   isKcpError,
   TimeoutError,
 } from '../errors.js';
+import { guardOf } from '../kcp/guards.js';
 import type { List } from '../kcp/meta.js';
 import { isValidWorkspacePath, WILDCARD_CLUSTER } from '../kcp/paths.js';
 import { apiVersionOf, type ResourceDescriptor } from '../kcp/resource.js';
@@ -20,7 +21,13 @@ import { formatBytes, resolveLimits, type ResponseLimits } from './limits.js';
 import type { CallOptions, ListOptions, Transport, WatchItem, WatchOptions } from './types.js';
 import { resourceUrl, splitServerUrl } from './url.js';
 import { WatchDecoder } from './watch-decoder.js';
-import { iterateWatch, MAX_ERROR_BODY_BYTES, readBody, readCapped } from './watch-stream.js';
+import {
+  flattenBatches,
+  iterateWatchBatches,
+  MAX_ERROR_BODY_BYTES,
+  readBody,
+  readCapped,
+} from './watch-stream.js';
 
 /** Options of {@link createTransport}. */
 export interface TransportOptions {
@@ -47,6 +54,12 @@ export interface TransportOptions {
 
 /** A {@link Transport} that owns connection pools; `close()` ends it. */
 export interface HttpTransport extends Transport {
+  /** See {@link Transport.watchBatches}: always there on the HTTP transport. */
+  watchBatches<T>(
+    desc: ResourceDescriptor<T>,
+    cluster: string,
+    options?: WatchOptions,
+  ): Promise<AsyncIterable<ReadonlyArray<WatchItem<T>>>>;
   /**
    * Aborts every request in flight (they reject with `AbortError`), destroys the agents and their sockets,
    * and resolves once every socket has closed. Later requests reject with `AbortError`. Idempotent.
@@ -351,11 +364,11 @@ export function createTransport(options: TransportOptions): HttpTransport {
     return { resourceVersion, items };
   }
 
-  async function watch<T>(
+  async function watchBatches<T>(
     desc: ResourceDescriptor<T>,
     cluster: string,
     opts: WatchOptions = {},
-  ): Promise<AsyncIterable<WatchItem<T>>> {
+  ): Promise<AsyncIterable<ReadonlyArray<WatchItem<T>>>> {
     checkCluster(cluster);
     const url = resourceUrl(server, desc, cluster, undefined, {
       fieldSelector: opts.fieldSelector,
@@ -401,8 +414,9 @@ export function createTransport(options: TransportOptions): HttpTransport {
     const decoder = new WatchDecoder(desc.schema, desc.kind, {
       apiVersion: apiVersionOf(desc),
       maxLineChars: limits.maxWatchEventChars,
+      guard: guardOf(desc),
     });
-    return iterateWatch(stream, decoder, {
+    return iterateWatchBatches(stream, decoder, {
       info,
       signal: opts.signal,
       inactivityTimeoutMs: opts.inactivityTimeoutMs,
@@ -437,7 +451,9 @@ export function createTransport(options: TransportOptions): HttpTransport {
     delete: async (desc, cluster, name, o: CallOptions = {}) => {
       await exchange({ method: 'DELETE', url: objectUrl(desc, cluster, name) }, within(o.signal));
     },
-    watch: (desc, cluster, o = {}) => watch(desc, cluster, { ...o, signal: within(o.signal) }),
+    watch: async (desc, cluster, o = {}) =>
+      flattenBatches(await watchBatches(desc, cluster, { ...o, signal: within(o.signal) })),
+    watchBatches: (desc, cluster, o = {}) => watchBatches(desc, cluster, { ...o, signal: within(o.signal) }),
     raw: async (path: string, o: CallOptions = {}) => {
       if (!path.startsWith('/'))
         throw new InvalidArgumentError(`raw path must start with "/": ${path}`, 'path');

@@ -83,6 +83,16 @@ export interface Transport {
     cluster: string,
     options?: WatchOptions,
   ): Promise<AsyncIterable<WatchItem<T>>>;
+  /**
+   * {@link Transport.watch} one network chunk at a time: each step is the non-empty array of the items that
+   * chunk completed, in order, so a consumer pays one async step per chunk instead of one per event. `watch`
+   * is this stream flattened. Optional: a transport without it is consumed item by item.
+   */
+  watchBatches?<T>(
+    desc: ResourceDescriptor<T>,
+    cluster: string,
+    options?: WatchOptions,
+  ): Promise<AsyncIterable<ReadonlyArray<WatchItem<T>>>>;
   /** GET an arbitrary path under the server (e.g. `/clusters/root/version`), parsed as JSON, not validated. */
   raw(path: string, options?: CallOptions): Promise<unknown>;
 }

@@ -1,7 +1,10 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { z } from 'zod';
 import { DecodeError } from '../errors.js';
 import { statusSchema, watchEnvelopeSchema } from '../kcp/meta.js';
 import { type DecodeWhere, kindOf, malformed, schemaError } from '../kcp/decode.js';
+import type { Guard } from '../kcp/guards.js';
+import { isStatus } from '../kcp/guards.generated.js';
 import { identityProblem } from './decode.js';
 import { DEFAULT_MAX_WATCH_EVENT_CHARS } from './limits.js';
 import type { WatchItem } from './types.js';
@@ -17,8 +20,12 @@ import type { WatchItem } from './types.js';
  */
 export class WatchDecoder<T> {
   readonly #schema: z.ZodType<T>;
+  readonly #guard: Guard<T> | undefined;
   readonly #kind: string;
-  readonly #utf8 = new TextDecoder('utf-8');
+  /** Node's UTF-8 decoder: the same text as a streaming `TextDecoder`, several times faster on Node 20. */
+  readonly #utf8 = new StringDecoder('utf8');
+  /** A leading byte-order mark was looked for (and dropped), as `TextDecoder` does. */
+  #bomChecked = false;
   readonly #apiVersion: string | undefined;
   readonly #maxLine: number;
   /** Pieces of the current, incomplete line (joined once, when its newline arrives). */
@@ -30,14 +37,20 @@ export class WatchDecoder<T> {
    * @param schema validates the `object` of ADDED/MODIFIED/DELETED events
    * @param kind the kind name used in error messages; an object that names another `kind` is a decode error
    * @param options `apiVersion` an object must have when it names one; `maxLineChars`, the longest event line
-   *   (default {@link DEFAULT_MAX_WATCH_EVENT_CHARS})
+   *   (default {@link DEFAULT_MAX_WATCH_EVENT_CHARS}); `guard`, the schema's generated guard (`kcp/guards.ts`):
+   *   an object it accepts is kept as parsed and zod is not called
    */
   constructor(
     schema: z.ZodType<T>,
     kind = 'object',
-    options: { apiVersion?: string | undefined; maxLineChars?: number | undefined } = {},
+    options: {
+      apiVersion?: string | undefined;
+      maxLineChars?: number | undefined;
+      guard?: Guard<T> | undefined;
+    } = {},
   ) {
     this.#schema = schema;
+    this.#guard = options.guard;
     this.#kind = kind;
     this.#apiVersion = options.apiVersion;
     this.#maxLine = options.maxLineChars ?? DEFAULT_MAX_WATCH_EVENT_CHARS;
@@ -48,19 +61,26 @@ export class WatchDecoder<T> {
    * @throws DecodeError when a line grows past the line limit.
    */
   feed(chunk: Uint8Array | string): Array<WatchItem<T>> {
-    const text = typeof chunk === 'string' ? chunk : this.#utf8.decode(chunk, { stream: true });
+    const text = typeof chunk === 'string' ? chunk : this.#text(this.#utf8.write(chunk));
     return this.#push(text);
   }
 
   /** Flushes the decoder at end of stream and returns the items of a last, unterminated line. */
   end(): Array<WatchItem<T>> {
-    const out = this.#push(this.#utf8.decode());
+    const out = this.#push(this.#text(this.#utf8.end()));
     const rest = this.#pieces.join('');
     this.#pieces = [];
     this.#pending = 0;
     const item = this.#line(rest);
     if (item !== undefined) out.push(item);
     return out;
+  }
+
+  /** Decoded text, without the byte-order mark a stream may start with. */
+  #text(decoded: string): string {
+    if (this.#bomChecked || decoded === '') return decoded;
+    this.#bomChecked = true;
+    return decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
   }
 
   #push(text: string): Array<WatchItem<T>> {
@@ -111,8 +131,7 @@ export class WatchDecoder<T> {
     } catch (e) {
       return fail(`watch event is not valid JSON (${(e as Error).message})`, line);
     }
-    const env = envelopeOf(json);
-    if (env === undefined) {
+    if (!isEnvelope(json)) {
       const full = watchEnvelopeSchema.safeParse(json);
       return undecodable(
         full.success
@@ -120,8 +139,9 @@ export class WatchDecoder<T> {
           : schemaError(full.error, json, 'watch event', { snippet: line }),
       );
     }
-    const { type, object } = env;
+    const { type, object } = json;
     if (type === 'ERROR') {
+      if (isStatus(object)) return { type, status: object };
       const status = statusSchema.safeParse(object);
       if (!status.success) {
         return undecodable(
@@ -151,6 +171,8 @@ export class WatchDecoder<T> {
     const wrong = identityProblem(object, this.#kind, this.#apiVersion);
     if (wrong !== undefined)
       return undecodable(malformed(this.#kind, object, [wrong], eventWhere(type, line)));
+    // The fast path: the parsed object is kept; zod runs only for an object the guard refuses.
+    if (this.#guard?.(object) === true) return { type, object };
     const parsed = this.#schema.safeParse(object);
     if (!parsed.success) {
       return undecodable(schemaError(parsed.error, object, this.#kind, eventWhere(type, line)));
@@ -161,20 +183,21 @@ export class WatchDecoder<T> {
 
 const EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
 
+/** A watch event envelope, as the fast path reads it. */
+interface Envelope {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: Record<string, unknown>;
+}
+
 /**
- * The envelope of a watch event without copying it (zod would copy `object`); `undefined` when it is not
- * `{ type: <event type>, object: {…} }` — the caller then asks zod for a precise message.
+ * True when `json` is `{ type: <event type>, object: {…} }`, checked without copying (zod would copy
+ * `object`) or allocating; when false, the caller asks zod for a precise message.
  */
-function envelopeOf(
-  json: unknown,
-):
-  | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'; object: Record<string, unknown> }
-  | undefined {
-  if (typeof json !== 'object' || json === null) return undefined;
+function isEnvelope(json: unknown): json is Envelope {
+  if (typeof json !== 'object' || json === null) return false;
   const { type, object } = json as { type?: unknown; object?: unknown };
-  if (typeof type !== 'string' || !EVENT_TYPES.has(type)) return undefined;
-  if (typeof object !== 'object' || object === null || Array.isArray(object)) return undefined;
-  return { type: type as 'ADDED', object: object as Record<string, unknown> };
+  if (typeof type !== 'string' || !EVENT_TYPES.has(type)) return false;
+  return typeof object === 'object' && object !== null && !Array.isArray(object);
 }
 
 function fail(message: string, snippet: string): WatchItem<never> {

@@ -87,7 +87,7 @@ export async function readBody(
   return Buffer.concat(chunks, size).toString('utf8');
 }
 
-/** Options of {@link iterateWatch}. */
+/** Options of {@link iterateWatchBatches}. */
 export interface IterateOptions {
   /** The request, for error messages. */
   info: RequestInfo;
@@ -100,14 +100,16 @@ export interface IterateOptions {
 }
 
 /**
- * Iterates a watch response stream through a {@link WatchDecoder}. Ending the iteration early, aborting the
- * signal, or the inactivity timer destroys the stream (and so the socket).
+ * Iterates a watch response stream through a {@link WatchDecoder}, one batch per network chunk: the items the
+ * chunk completed, in order (a chunk that completes no line yields nothing). One async step per chunk instead
+ * of one per event. Ending the iteration early, aborting the signal, or the inactivity timer destroys the
+ * stream (and so the socket).
  */
-export async function* iterateWatch<T>(
+export async function* iterateWatchBatches<T>(
   stream: Readable,
   decoder: WatchDecoder<T>,
   options: IterateOptions,
-): AsyncGenerator<WatchItem<T>, void, undefined> {
+): AsyncGenerator<ReadonlyArray<WatchItem<T>>, void, undefined> {
   const { signal, info, inactivityTimeoutMs: idle } = options;
   const where = `${info.method} ${displayUrl(info.url)}`;
   const onAbort = (): void => {
@@ -138,12 +140,14 @@ export async function* iterateWatch<T>(
           waiting = false;
         }
         if (next.done === true) break;
-        yield* decoder.feed(next.value);
+        const batch = decoder.feed(next.value);
+        if (batch.length > 0) yield batch;
       }
     } finally {
       clearTimeout(timer);
     }
-    yield* decoder.end();
+    const last = decoder.end();
+    if (last.length > 0) yield last;
   } catch (e) {
     throw mapRequestError(e, info, { signal });
   } finally {
@@ -151,4 +155,11 @@ export async function* iterateWatch<T>(
     stream.destroy();
     options.request?.destroy();
   }
+}
+
+/** The items of a batched watch ({@link iterateWatchBatches}) one by one; ending early ends the batches too. */
+export async function* flattenBatches<T>(
+  batches: AsyncIterable<ReadonlyArray<WatchItem<T>>>,
+): AsyncGenerator<WatchItem<T>, void, undefined> {
+  for await (const batch of batches) yield* batch;
 }

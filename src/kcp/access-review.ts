@@ -33,13 +33,13 @@ export const selfSubjectAccessReviewSchema = z.looseObject({
 export type SelfSubjectAccessReview = z.infer<typeof selfSubjectAccessReviewSchema>;
 
 /** Where SelfSubjectAccessReviews are created: `authorization.k8s.io/v1`, `selfsubjectaccessreviews`. */
-export const SELFSUBJECTACCESSREVIEWS: ResourceDescriptor<SelfSubjectAccessReview> = {
+export const SELFSUBJECTACCESSREVIEWS: ResourceDescriptor<SelfSubjectAccessReview> = Object.freeze({
   group: 'authorization.k8s.io',
   version: 'v1',
   plural: 'selfsubjectaccessreviews',
   kind: 'SelfSubjectAccessReview',
   schema: selfSubjectAccessReviewSchema,
-};
+});
 
 /** The request body of a SelfSubjectAccessReview. */
 export function accessReviewBody(attributes: ResourceAttributes): Record<string, unknown> {

@@ -70,22 +70,22 @@ export type APIBindingV1alpha2 = z.infer<typeof apiBindingV1alpha2Schema>;
 export type APIBinding = APIBindingV1alpha1;
 
 /** Where v1alpha1 APIBindings live: `apis.kcp.io/v1alpha1`, `apibindings`. */
-export const APIBINDINGS_V1ALPHA1: ResourceDescriptor<APIBindingV1alpha1> = {
+export const APIBINDINGS_V1ALPHA1: ResourceDescriptor<APIBindingV1alpha1> = Object.freeze({
   group: 'apis.kcp.io',
   version: 'v1alpha1',
   plural: 'apibindings',
   kind: 'APIBinding',
   schema: apiBindingV1alpha1Schema,
-};
+});
 
 /** Where v1alpha2 APIBindings live: `apis.kcp.io/v1alpha2`, `apibindings` (kcp ≥ 0.28). */
-export const APIBINDINGS_V1ALPHA2: ResourceDescriptor<APIBindingV1alpha2> = {
+export const APIBINDINGS_V1ALPHA2: ResourceDescriptor<APIBindingV1alpha2> = Object.freeze({
   group: 'apis.kcp.io',
   version: 'v1alpha2',
   plural: 'apibindings',
   kind: 'APIBinding',
   schema: apiBindingV1alpha2Schema,
-};
+});
 
 function joinKey(path: string | undefined, name: string): string {
   return path === undefined || path === '' ? name : `${path}:${name}`;

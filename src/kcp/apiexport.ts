@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { readEndpointItems, virtualWorkspaceSchema } from './endpoint.js';
+import { isVirtualWorkspace } from './guards.generated.js';
 import type { EndpointList, VirtualWorkspace } from './endpoint.js';
 import { conditionSchema, objectMetaSchema } from './meta.js';
 import type { ResourceDescriptor } from './resource.js';
@@ -66,22 +67,22 @@ export type APIExportV1alpha2 = z.infer<typeof apiExportV1alpha2Schema>;
 export type APIExport = APIExportV1alpha1 | APIExportV1alpha2;
 
 /** Where v1alpha1 APIExports live: `apis.kcp.io/v1alpha1`, `apiexports`. */
-export const APIEXPORTS_V1ALPHA1: ResourceDescriptor<APIExportV1alpha1> = {
+export const APIEXPORTS_V1ALPHA1: ResourceDescriptor<APIExportV1alpha1> = Object.freeze({
   group: 'apis.kcp.io',
   version: 'v1alpha1',
   plural: 'apiexports',
   kind: 'APIExport',
   schema: apiExportV1alpha1Schema,
-};
+});
 
 /** Where v1alpha2 APIExports live: `apis.kcp.io/v1alpha2`, `apiexports` (kcp ≥ 0.28). */
-export const APIEXPORTS_V1ALPHA2: ResourceDescriptor<APIExportV1alpha2> = {
+export const APIEXPORTS_V1ALPHA2: ResourceDescriptor<APIExportV1alpha2> = Object.freeze({
   group: 'apis.kcp.io',
   version: 'v1alpha2',
   plural: 'apiexports',
   kind: 'APIExport',
   schema: apiExportV1alpha2Schema,
-};
+});
 
 /**
  * Reads the legacy `status.virtualWorkspaces`, validating each item on its own (absolute http(s) URL with a
@@ -90,7 +91,10 @@ export const APIEXPORTS_V1ALPHA2: ResourceDescriptor<APIExportV1alpha2> = {
 export function readVirtualWorkspaces(exp: {
   status?: APIExportStatus | undefined;
 }): EndpointList<VirtualWorkspace> {
-  return readEndpointItems(exp.status?.virtualWorkspaces, virtualWorkspaceSchema, { withShards: false });
+  return readEndpointItems(exp.status?.virtualWorkspaces, virtualWorkspaceSchema, {
+    withShards: false,
+    guard: isVirtualWorkspace,
+  });
 }
 
 /** True when the export carries {@link SKIP_ENDPOINTSLICE_ANNOTATION} (kcp creates no default slice for it). */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { readEndpointItems, sliceEndpointSchema } from './endpoint.js';
+import { isSliceEndpoint } from './guards.generated.js';
 import type { EndpointList, SliceEndpoint } from './endpoint.js';
 import { conditionSchema, objectMetaSchema } from './meta.js';
 import type { ResourceDescriptor } from './resource.js';
@@ -40,13 +41,13 @@ export const apiExportEndpointSliceSchema = z.looseObject({
 export type APIExportEndpointSlice = z.infer<typeof apiExportEndpointSliceSchema>;
 
 /** Where APIExportEndpointSlices live: `apis.kcp.io/v1alpha1`, `apiexportendpointslices`. */
-export const APIEXPORTENDPOINTSLICES: ResourceDescriptor<APIExportEndpointSlice> = {
+export const APIEXPORTENDPOINTSLICES: ResourceDescriptor<APIExportEndpointSlice> = Object.freeze({
   group: 'apis.kcp.io',
   version: 'v1alpha1',
   plural: 'apiexportendpointslices',
   kind: 'APIExportEndpointSlice',
   schema: apiExportEndpointSliceSchema,
-};
+});
 
 /**
  * Reads `status.endpoints`, validating each item on its own: `url` must be an absolute http(s) URL with a host;
@@ -57,5 +58,8 @@ export const APIEXPORTENDPOINTSLICES: ResourceDescriptor<APIExportEndpointSlice>
 export function readSliceEndpoints(slice: {
   status?: { endpoints?: unknown } | null | undefined;
 }): EndpointList<SliceEndpoint> {
-  return readEndpointItems(slice.status?.endpoints, sliceEndpointSchema, { withShards: true });
+  return readEndpointItems(slice.status?.endpoints, sliceEndpointSchema, {
+    withShards: true,
+    guard: isSliceEndpoint,
+  });
 }

@@ -18,10 +18,10 @@ export const apiResourceSchemaSchema = z.looseObject({
 export type APIResourceSchema = z.infer<typeof apiResourceSchemaSchema>;
 
 /** Where APIResourceSchemas live: `apis.kcp.io/v1alpha1`, `apiresourceschemas`. */
-export const APIRESOURCESCHEMAS: ResourceDescriptor<APIResourceSchema> = {
+export const APIRESOURCESCHEMAS: ResourceDescriptor<APIResourceSchema> = Object.freeze({
   group: 'apis.kcp.io',
   version: 'v1alpha1',
   plural: 'apiresourceschemas',
   kind: 'APIResourceSchema',
   schema: apiResourceSchemaSchema,
-};
+});

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { redactUrlUserinfo } from '../redact.js';
 import { escapeControl, hasControl } from '../text.js';
+import type { Guard } from './guards.js';
+import { isEndpointSelector } from './guards.generated.js';
 import { labelSelectorProblem, labelSelectorSchema } from './labels.js';
 
 /**
@@ -107,17 +109,22 @@ function itemProblem(value: unknown, withShards: boolean): string | undefined {
   if (!withShards) return undefined;
   const shards = (value as { shards?: unknown }).shards;
   if (shards === undefined) return undefined;
-  const parsed = endpointSelectorSchema.safeParse(shards);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const at = issue === undefined ? '' : ['shards', ...issue.path.map(String)].join('.');
-    return `${at === '' ? 'shards' : at} is malformed: ${issue?.message ?? 'invalid'}`;
+  let selector: EndpointSelector;
+  if (isEndpointSelector(shards)) selector = shards;
+  else {
+    const parsed = endpointSelectorSchema.safeParse(shards);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const at = issue === undefined ? '' : ['shards', ...issue.path.map(String)].join('.');
+      return `${at === '' ? 'shards' : at} is malformed: ${issue?.message ?? 'invalid'}`;
+    }
+    selector = parsed.data;
   }
-  if (parsed.data.matchAll === true && parsed.data.selector !== undefined) {
+  if (selector.matchAll === true && selector.selector !== undefined) {
     return 'shards.matchAll and shards.selector are mutually exclusive';
   }
-  if (parsed.data.selector !== undefined) {
-    const p = labelSelectorProblem(parsed.data.selector);
+  if (selector.selector !== undefined) {
+    const p = labelSelectorProblem(selector.selector);
     if (p !== undefined) return `shards.selector is invalid: ${p}`;
   }
   return undefined;
@@ -127,12 +134,13 @@ function itemProblem(value: unknown, withShards: boolean): string | undefined {
  * Validates a raw URL list item by item: one bad item is reported in `invalid` and never fails the others.
  * Valid URLs are returned in their canonical spelling ({@link normaliseEndpointUrl}).
  * `raw` absent or `null` (kcp 0.27–0.29 write `"endpoints": null`) is an empty list; a non-array is one
- * invalid entry at index -1.
+ * invalid entry at index -1. `options.guard` is the schema's generated guard: an item it accepts is read
+ * without zod.
  */
 export function readEndpointItems<T extends { url: string }>(
   raw: unknown,
   schema: z.ZodType<T>,
-  options: { withShards: boolean },
+  options: { withShards: boolean; guard?: Guard<T> | undefined },
 ): EndpointList<T> {
   const out: EndpointList<T> = { endpoints: [], invalid: [] };
   if (raw === undefined || raw === null) return out;
@@ -142,7 +150,12 @@ export function readEndpointItems<T extends { url: string }>(
   }
   raw.forEach((value: unknown, index) => {
     const problem = itemProblem(value, options.withShards);
-    const parsed = problem === undefined ? schema.safeParse(value) : undefined;
+    const parsed =
+      problem !== undefined
+        ? undefined
+        : options.guard?.(value) === true
+          ? { success: true as const, data: value }
+          : schema.safeParse(value);
     if (parsed?.success === true)
       out.endpoints.push({ ...parsed.data, url: normaliseEndpointUrl(parsed.data.url) });
     else out.invalid.push({ index, value, problem: problem ?? 'item does not match the expected shape' });

@@ -17,10 +17,10 @@ export const partitionSchema = z.looseObject({
 export type Partition = z.infer<typeof partitionSchema>;
 
 /** Where Partitions live: `topology.kcp.io/v1alpha1`, `partitions`. */
-export const PARTITIONS: ResourceDescriptor<Partition> = {
+export const PARTITIONS: ResourceDescriptor<Partition> = Object.freeze({
   group: 'topology.kcp.io',
   version: 'v1alpha1',
   plural: 'partitions',
   kind: 'Partition',
   schema: partitionSchema,
-};
+});

@@ -22,13 +22,13 @@ export const shardSchema = z.looseObject({
 export type Shard = z.infer<typeof shardSchema>;
 
 /** Where Shards live: `core.kcp.io/v1alpha1`, `shards` (in `root`). */
-export const SHARDS: ResourceDescriptor<Shard> = {
+export const SHARDS: ResourceDescriptor<Shard> = Object.freeze({
   group: 'core.kcp.io',
   version: 'v1alpha1',
   plural: 'shards',
   kind: 'Shard',
   schema: shardSchema,
-};
+});
 
 /** The workspace Shards are read from. */
 export const SHARDS_WORKSPACE = 'root';

@@ -24,12 +24,19 @@ export interface InformerCacheOptions {
   status?: ((status: WatchStatus) => void) | undefined;
 }
 
-/** Selectors that make an informer distinct from another on the same collection. */
-export interface AcquireOptions {
+/** Selectors and the transform: what makes an informer distinct from another on the same collection. */
+export interface AcquireOptions<T extends KubeObject = KubeObject> {
   /** Kubernetes field selector. */
   fieldSelector?: string | undefined;
   /** Kubernetes label selector. */
   labelSelector?: string | undefined;
+  /**
+   * What the informer keeps of each object (`SharedInformerOptions.transform`): by default without
+   * `metadata.managedFields` and the last-applied annotation; `false` for whole objects. Leases with different
+   * transforms (compared by identity) get different informers.
+   * @default stripForCache
+   */
+  transform?: ((object: T) => T) | false | undefined;
 }
 
 /** A hold on a shared informer; release it when done (the last release closes the informer). */
@@ -41,8 +48,42 @@ export interface InformerLease<T extends KubeObject> {
 }
 
 interface Entry {
+  /** The cache key of the informer (held here, not by each lease). */
+  key: string;
   informer: SharedInformer<KubeObject>;
   leases: number;
+}
+
+/** What a lease needs of its cache to give itself back. */
+interface CacheState {
+  readonly entries: Map<string, Entry>;
+  /** Loops of informers closed by their last release, still winding down. */
+  readonly retiring: Set<Promise<void>>;
+  readonly transport: CacheTransport;
+}
+
+/** A lease: a small object (no closures), since there are two per `watchEndpoints` subscription. */
+class Lease<T extends KubeObject> implements InformerLease<T> {
+  private released = false;
+
+  constructor(
+    private readonly state: CacheState | undefined,
+    private readonly entry: Entry | undefined,
+    readonly informer: SharedInformer<T>,
+  ) {}
+
+  release(): void {
+    const { state, entry } = this;
+    if (this.released || state === undefined || entry === undefined) return;
+    this.released = true;
+    entry.leases -= 1;
+    if (entry.leases > 0 || state.entries.get(entry.key) !== entry) return;
+    state.entries.delete(entry.key);
+    const loop = entry.informer.close();
+    state.retiring.add(loop);
+    void loop.then(() => state.retiring.delete(loop));
+    if (state.entries.size === 0) state.transport.releaseIdle();
+  }
 }
 
 /**
@@ -60,9 +101,16 @@ export class InformerCache {
   /** Loops of informers closed by their last release, still winding down. */
   private readonly retiring = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
+  /** Numbers of the transform functions passed to {@link acquire}, for informer keys. */
+  private readonly transformIds = new WeakMap<(object: never) => unknown, number>();
+  private transformCount = 0;
+
+  /** The same maps, as the leases see them. */
+  private readonly state: CacheState;
 
   constructor(private readonly options: InformerCacheOptions) {
     this.status$ = this.statusSubject.asObservable();
+    this.state = { entries: this.entries, retiring: this.retiring, transport: options.transport };
   }
 
   /** Number of informers currently held. */
@@ -77,19 +125,21 @@ export class InformerCache {
   acquire<T extends KubeObject>(
     desc: ResourceDescriptor<T>,
     cluster: string,
-    options: AcquireOptions = {},
+    options: AcquireOptions<T> = {},
   ): InformerLease<T> {
     const key = [
       cluster,
       `${desc.group}/${desc.version}/${desc.plural}`,
       options.fieldSelector ?? '',
       options.labelSelector ?? '',
+      this.transformKey(options.transform),
     ].join('\u0000');
     let entry = this.entries.get(key);
     if (entry === undefined) {
       const informer = new SharedInformer<T>(this.options.transport, desc, cluster, {
         fieldSelector: options.fieldSelector,
         labelSelector: options.labelSelector,
+        transform: options.transform,
         tuning: this.options.tuning,
         logger: this.options.logger,
         status: (s) => {
@@ -100,29 +150,27 @@ export class InformerCache {
       });
       if (this.closing !== undefined) {
         void informer.close();
-        return { informer, release: () => undefined };
+        return new Lease(undefined, undefined, informer);
       }
       // Safe: the key includes group/version/plural, so an entry under it was created for this descriptor's T.
-      entry = { informer: informer as unknown as SharedInformer<KubeObject>, leases: 0 };
+      entry = { key, informer: informer as unknown as SharedInformer<KubeObject>, leases: 0 };
       this.entries.set(key, entry);
     }
-    const held = entry;
-    held.leases += 1;
-    let released = false;
-    return {
-      informer: held.informer as unknown as SharedInformer<T>,
-      release: () => {
-        if (released) return;
-        released = true;
-        held.leases -= 1;
-        if (held.leases > 0 || this.entries.get(key) !== held) return;
-        this.entries.delete(key);
-        const loop = held.informer.close();
-        this.retiring.add(loop);
-        void loop.then(() => this.retiring.delete(loop));
-        if (this.entries.size === 0) this.options.transport.releaseIdle();
-      },
-    };
+    entry.leases += 1;
+    return new Lease(this.state, entry, entry.informer as unknown as SharedInformer<T>);
+  }
+
+  /** The part of an informer's key that tells transforms apart: default, whole, or the function's number. */
+  private transformKey(transform: ((object: never) => unknown) | false | undefined): string {
+    if (transform === undefined) return '';
+    if (transform === false) return 'whole';
+    let id = this.transformIds.get(transform);
+    if (id === undefined) {
+      this.transformCount += 1;
+      id = this.transformCount;
+      this.transformIds.set(transform, id);
+    }
+    return `fn${id}`;
   }
 
   /**

@@ -21,6 +21,9 @@
  * - **Whole collection.** A {@link SharedInformer.watchAll} listener follows the same rules but is told about
  *   every object: each call names the store keys that changed (every key on its first call, and after a
  *   failure healed), so a listener over a wildcard list can keep per-cluster state.
+ * - **What is kept.** Objects pass through the informer's transform before they are stored and shown to
+ *   listeners: by default `metadata.managedFields` and the `kubectl.kubernetes.io/last-applied-configuration`
+ *   annotation are dropped ({@link stripForCache}); `transform: false` keeps objects whole.
  * - **Close.** {@link SharedInformer.close} stops the reflector, calls every registered `onClose`, refuses new
  *   registrations (their `onClose` runs at once) and resolves when the list/watch loop has exited.
  */
@@ -31,11 +34,22 @@ import type { KubeObject } from './keys.js';
 import { NameDispatcher, type NameListener } from './name-dispatch.js';
 import { Reflector, type ReflectorOptions, type ReflectorSink } from './reflector.js';
 import type { WatchStatus } from './status.js';
+import { stripForCache } from './transform.js';
 
 /** Options of a {@link SharedInformer}. */
-export interface SharedInformerOptions extends ReflectorOptions {
+export interface SharedInformerOptions<T extends KubeObject = KubeObject> extends Omit<
+  ReflectorOptions<T>,
+  'transform'
+> {
   /** Receives every lifecycle event of the underlying reflector. */
   status?: ((status: WatchStatus) => void) | undefined;
+  /**
+   * What the informer keeps of each object (see {@link ReflectorOptions.transform}): by default
+   * {@link stripForCache} (no `metadata.managedFields`, no last-applied annotation); `false` keeps objects
+   * whole, for readers of the whole object; or a function of your own.
+   * @default stripForCache
+   */
+  transform?: ((object: T) => T) | false | undefined;
 }
 
 /** A registered name listener; release it to stop listening. */
@@ -63,6 +77,28 @@ export type CollectionListener<T> = (change: CollectionChange<T>) => void;
 
 const RELEASED: Registration = { synced: false, release: () => undefined };
 
+/** One name listener of an informer: a small object (no closures), since there is one per subscription. */
+class NameRegistration<T extends KubeObject> implements Registration {
+  private released = false;
+
+  constructor(
+    private readonly informer: SharedInformer<T>,
+    private readonly names: NameDispatcher<T>,
+    private readonly name: string,
+    private readonly listener: NameListener<T>,
+  ) {}
+
+  get synced(): boolean {
+    return !this.released && this.names.synced;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.informer.unregister(this.name, this.listener);
+  }
+}
+
 /** A cold, ref-counted list+watch of one collection read by name; see the contract at the top of this file. */
 export class SharedInformer<T extends KubeObject> {
   private reflector: Reflector<T> | undefined;
@@ -79,7 +115,7 @@ export class SharedInformer<T extends KubeObject> {
     private readonly desc: ResourceDescriptor<T>,
     /** The requested cluster (workspace path, logical cluster name or `*`). */
     readonly cluster: string,
-    private readonly options: SharedInformerOptions = {},
+    private readonly options: SharedInformerOptions<T> = {},
   ) {}
 
   /** Number of registered listeners. */
@@ -107,21 +143,15 @@ export class SharedInformer<T extends KubeObject> {
       onClose?.();
       return RELEASED;
     }
-    const remove = this.names.add(name, listener, onClose);
+    this.names.register(name, listener, onClose);
     if (this.reflector === undefined) this.activate();
-    let released = false;
-    const names = this.names;
-    return {
-      get synced() {
-        return !released && names.synced;
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        remove();
-        if (this.registrations === 0) this.deactivate();
-      },
-    };
+    return new NameRegistration(this, this.names, name, listener);
+  }
+
+  /** Removes a listener of `name` (what {@link Registration.release} does); the last removal stops the reflector. */
+  unregister(name: string, listener: NameListener<T>): void {
+    this.names.remove(name, listener);
+    if (this.registrations === 0) this.deactivate();
   }
 
   /**
@@ -204,7 +234,11 @@ export class SharedInformer<T extends KubeObject> {
         status?.(s);
       },
     };
-    const reflector = new Reflector<T>(this.transport, this.desc, this.cluster, sink, this.options);
+    const { transform, ...options } = this.options;
+    const reflector = new Reflector<T>(this.transport, this.desc, this.cluster, sink, {
+      ...options,
+      transform: transform === false ? undefined : (transform ?? stripForCache),
+    });
     this.reflector = reflector;
     reflector.start();
   }

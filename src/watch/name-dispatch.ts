@@ -20,10 +20,12 @@ export type NameListener<T> = (snapshot: NameSnapshot<T>) => void;
  * the few subscribers that care. Keeps an incremental name → keys index.
  */
 export class NameDispatcher<T extends KubeObject> {
-  private readonly listeners = new Map<string, Set<NameListener<T>>>();
+  /** Listeners by name: one listener as itself, several in a Set (most names have one; a Set costs ~150 B). */
+  private readonly listeners = new Map<string, NameListener<T> | Set<NameListener<T>>>();
   private readonly closers = new Map<NameListener<T>, () => void>();
   private count = 0;
-  private readonly keysByName = new Map<string, Set<string>>();
+  /** Store keys by name: one key as itself, several (a wildcard list) in a Set. */
+  private readonly keysByName = new Map<string, string | Set<string>>();
   private items: ReadonlyMap<string, T> = new Map();
   private known = false;
   private listedOnce = false;
@@ -44,31 +46,47 @@ export class NameDispatcher<T extends KubeObject> {
    * the dispatcher is cleared (its informer closed) while the listener is registered. Returns the removal.
    */
   add(name: string, listener: NameListener<T>, onClose?: () => void): () => void {
+    this.register(name, listener, onClose);
+    return () => {
+      this.remove(name, listener);
+    };
+  }
+
+  /** {@link add} without the removal function (for callers that keep name and listener anyway). */
+  register(name: string, listener: NameListener<T>, onClose?: () => void): void {
     if (onClose !== undefined) this.closers.set(listener, onClose);
-    let set = this.listeners.get(name);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(name, set);
-    }
-    if (!set.has(listener)) {
-      set.add(listener);
+    const current = this.listeners.get(name);
+    if (current === undefined) {
+      this.listeners.set(name, listener);
+      this.count += 1;
+    } else if (typeof current === 'function') {
+      if (current !== listener) {
+        this.listeners.set(name, new Set([current, listener]));
+        this.count += 1;
+      }
+    } else if (!current.has(listener)) {
+      current.add(listener);
       this.count += 1;
     }
     if (this.known) listener(this.snapshot(name));
-    return () => {
-      const current = this.listeners.get(name);
-      if (current === undefined || !current.delete(listener)) return;
-      this.count -= 1;
-      this.closers.delete(listener);
-      if (current.size === 0) this.listeners.delete(name);
-    };
+  }
+
+  /** Removes a listener of `name` (no-op when it is not registered). */
+  remove(name: string, listener: NameListener<T>): void {
+    const now = this.listeners.get(name);
+    if (now === listener) this.listeners.delete(name);
+    else if (typeof now !== 'object' || !now.delete(listener)) return;
+    else if (now.size === 0) this.listeners.delete(name);
+    this.count -= 1;
+    this.closers.delete(listener);
   }
 
   /** The current snapshot for `name`. */
   snapshot(name: string): NameSnapshot<T> {
     const keys = this.keysByName.get(name);
     let object: T | null = null;
-    if (keys !== undefined) {
+    if (typeof keys === 'string') object = this.items.get(keys) ?? null;
+    else if (keys !== undefined) {
       for (const key of keys) {
         object = this.items.get(key) ?? null;
         if (object !== null) break;
@@ -133,26 +151,29 @@ export class NameDispatcher<T extends KubeObject> {
 
   private index(key: string): void {
     const name = nameOfKey(key);
-    let keys = this.keysByName.get(name);
-    if (keys === undefined) {
-      keys = new Set();
-      this.keysByName.set(name, keys);
-    }
-    keys.add(key);
+    const keys = this.keysByName.get(name);
+    if (keys === undefined) this.keysByName.set(name, key);
+    else if (typeof keys === 'string') {
+      if (keys !== key) this.keysByName.set(name, new Set([keys, key]));
+    } else keys.add(key);
   }
 
   private unindex(key: string): void {
     const name = nameOfKey(key);
     const keys = this.keysByName.get(name);
-    keys?.delete(key);
-    if (keys?.size === 0) this.keysByName.delete(name);
+    if (keys === key) this.keysByName.delete(name);
+    else if (typeof keys === 'object') {
+      keys.delete(key);
+      if (keys.size === 0) this.keysByName.delete(name);
+    }
   }
 
   private notify(name: string): void {
-    const set = this.listeners.get(name);
-    if (set === undefined) return;
+    const entry = this.listeners.get(name);
+    if (entry === undefined) return;
     const snap = this.snapshot(name);
-    for (const l of [...set]) l(snap);
+    if (typeof entry === 'function') entry(snap);
+    else for (const l of [...entry]) l(snap);
   }
 
   private notifyAll(): void {

@@ -13,7 +13,7 @@ import type { WatchStatus } from './status.js';
 import { type ResolvedWatchTuning, type WatchTuning, resolveWatchTuning } from './tuning.js';
 
 /** Options of a {@link Reflector}. */
-export interface ReflectorOptions {
+export interface ReflectorOptions<T extends KubeObject = KubeObject> {
   /** Kubernetes field selector, e.g. `metadata.name=x`. */
   fieldSelector?: string | undefined;
   /** Kubernetes label selector. */
@@ -24,6 +24,12 @@ export interface ReflectorOptions {
   logger?: Logger | undefined;
   /** Clock in ms, for tests. @default Date.now */
   now?: (() => number) | undefined;
+  /**
+   * Applied to every object before it enters the store (list items and watch event objects), like client-go's
+   * `SetTransform`: what it returns is what the store keeps and the sink sees. It must keep the name,
+   * namespace, `kcp.io/cluster` annotation and resourceVersion. @default none (objects are kept whole)
+   */
+  transform?: ((object: T) => T) | undefined;
 }
 
 /**
@@ -85,7 +91,7 @@ export class Reflector<T extends KubeObject> {
     private readonly desc: ResourceDescriptor<T>,
     private readonly cluster: string,
     private readonly sink: ReflectorSink<T>,
-    private readonly options: ReflectorOptions = {},
+    private readonly options: ReflectorOptions<T> = {},
   ) {
     this.tuning = resolveWatchTuning(options.tuning);
     this.logger = options.logger ?? silentLogger;
@@ -231,7 +237,11 @@ export class Reflector<T extends KubeObject> {
     }
     if (this.stopped) return;
     this.rvUnavailable = false;
-    const next = buildStore(result.items, this.cluster);
+    const transform = this.options.transform;
+    const next = buildStore(
+      transform === undefined ? result.items : result.items.map((item) => transform(item)),
+      this.cluster,
+    );
     const delta = diffStores(this.items, next);
     this.items = next;
     this.rv = result.resourceVersion;
@@ -272,7 +282,7 @@ export class Reflector<T extends KubeObject> {
       );
     try {
       if (!this.connected && !this.announced) this.status({ type: 'connecting' });
-      const stream = await this.transport.watch(this.desc, this.cluster, {
+      const watchOptions = {
         fieldSelector: this.options.fieldSelector,
         labelSelector: this.options.labelSelector,
         resourceVersion: this.rv,
@@ -281,21 +291,28 @@ export class Reflector<T extends KubeObject> {
         connectTimeoutMs: t.connectTimeoutMs,
         inactivityTimeoutMs,
         signal: ctrl.signal,
-      });
+      };
+      // One async step per network chunk when the transport can batch; else one per item.
+      const stream =
+        this.transport.watchBatches === undefined
+          ? singletons(await this.transport.watch(this.desc, this.cluster, watchOptions))
+          : await this.transport.watchBatches(this.desc, this.cluster, watchOptions);
       if (this.isStopped())
         return { kind: 'closed', events, undecodable, durationMs: this.now() - startedAt };
       if (!this.connected) {
         this.connected = true;
         this.status({ type: 'connected', resourceVersion: this.rv });
       }
-      for await (const item of stream) {
-        if (this.isStopped()) break;
-        if (item.type === 'DECODE_ERROR') undecodable += 1;
-        else events += 1;
-        const error = this.apply(item);
-        if (error !== undefined) return watchOutcomeOf(error);
-        // The sink may have stopped us from inside apply().
-        if (this.isStopped()) break;
+      batches: for await (const batch of stream) {
+        for (const item of batch) {
+          if (this.isStopped()) break batches;
+          if (item.type === 'DECODE_ERROR') undecodable += 1;
+          else events += 1;
+          const error = this.apply(item);
+          if (error !== undefined) return watchOutcomeOf(error);
+          // The sink may have stopped us from inside apply().
+          if (this.isStopped()) break batches;
+        }
       }
       if (deadlineState.timedOut) return fail(undefined);
       return { kind: 'closed', events, undecodable, durationMs: this.now() - startedAt };
@@ -325,11 +342,13 @@ export class Reflector<T extends KubeObject> {
         const rv = item.object.metadata.resourceVersion;
         if (rv !== undefined && rv !== '') this.rv = rv;
         if (item.type === 'DELETED' && !this.items.has(key)) return undefined;
+        const object =
+          this.options.transform === undefined ? item.object : this.options.transform(item.object);
         // In place: copying the whole store per event would cost O(objects) per event.
         const next = this.items;
         if (item.type === 'DELETED') next.delete(key);
-        else next.set(key, item.object);
-        if (!this.isStopped()) this.sink.apply(item.type, key, item.object, next, this.rv);
+        else next.set(key, object);
+        if (!this.isStopped()) this.sink.apply(item.type, key, object, next, this.rv);
         return undefined;
       }
     }
@@ -345,4 +364,9 @@ export class Reflector<T extends KubeObject> {
     // stop() aborts the controller, which ends the wait early (and clears its timer): not a failure.
     await delay(delayMs, this.controller.signal).catch(() => undefined);
   }
+}
+
+/** An item-wise watch as batches of one (a transport without `watchBatches`). */
+async function* singletons<T>(items: AsyncIterable<T>): AsyncGenerator<readonly T[], void, undefined> {
+  for await (const item of items) yield [item];
 }

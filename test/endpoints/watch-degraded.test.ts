@@ -11,7 +11,11 @@ type Obj = {
 } & Record<string, unknown>;
 
 /** A stand-in for the shared informers: the test pushes snapshots of the slice and the export by hand. */
-function fakeCache(): { cache: InformerCache; push: (plural: string, object: Obj | null) => void } {
+function fakeCache(): {
+  cache: InformerCache;
+  push: (plural: string, object: Obj | null) => void;
+  registered: () => number;
+} {
   const listeners = new Map<string, NameListener<Obj>>();
   const cache = {
     acquire: (desc: { plural: string }) => ({
@@ -27,6 +31,7 @@ function fakeCache(): { cache: InformerCache; push: (plural: string, object: Obj
   return {
     cache,
     push: (plural, object) => listeners.get(plural)?.({ synced: true, object, error: undefined }),
+    registered: () => listeners.size,
   };
 }
 
@@ -83,5 +88,42 @@ describe('watchEndpoints when a slice condition goes False', () => {
     for (const c of seen) {
       expect(c.warningDetails.map((w) => w.code)).toEqual(['SliceReferenceNotCanonical']);
     }
+  });
+});
+
+describe('watchResolution onChange', () => {
+  const target = { export: { path: P, name: 'x' }, slice: { path: P, name: 'x' }, mode: 'auto' as const };
+
+  it('sees each change just before the subscriber, in the same order', () => {
+    const { cache, push } = fakeCache();
+    const order: string[] = [];
+    const sub = watchResolution(cache, target, {
+      onChange: (c) => order.push(`hook ${c.phase}`),
+    }).subscribe((c) => order.push(`next ${c.phase}`));
+    push('apiexports', exp);
+    push('apiexportendpointslices', slice([T('APIExportValid'), T('PartitionValid')], [URL_A]));
+    push('apiexportendpointslices', slice([T('APIExportValid'), bad], [URL_A]));
+    expect(order).toEqual(['hook Ready', 'next Ready', 'hook Degraded', 'next Degraded']);
+    sub.unsubscribe();
+  });
+
+  it('errors the subscription with what the hook threw, and releases its registrations', () => {
+    const { cache, push, registered } = fakeCache();
+    const boom = new Error('boom');
+    const errors: unknown[] = [];
+    const values: EndpointChange[] = [];
+    watchResolution(cache, target, {
+      onChange: () => {
+        throw boom;
+      },
+    }).subscribe({ next: (c) => values.push(c), error: (e: unknown) => errors.push(e) });
+    push('apiexports', exp);
+    expect(registered()).toBe(2);
+    expect(() => {
+      push('apiexportendpointslices', slice([T('APIExportValid'), T('PartitionValid')], [URL_A]));
+    }).not.toThrow();
+    expect(errors).toEqual([boom]);
+    expect(values).toEqual([]);
+    expect(registered()).toBe(0);
   });
 });

@@ -210,4 +210,45 @@ describe('WatchDecoder', () => {
     const d = dec();
     expect(d.feed(`${ev('ADDED', { metadata: { name: 'a' } })}\n`)).toHaveLength(1);
   });
+
+  it('decodes any bytes, valid UTF-8 or not, under any chunking as a streaming TextDecoder would', () => {
+    // pieces of valid and invalid UTF-8 (lone continuation bytes, truncated and overlong sequences, surrogates)
+    const piece = fc.constantFrom(
+      [0x61],
+      [0xc3, 0xa9],
+      [0xe2, 0x82, 0xac],
+      [0xf0, 0x9f, 0xa6, 0x84],
+      [0x80],
+      [0xff],
+      [0xc3],
+      [0xe2, 0x82],
+      [0xf0, 0x9f],
+      [0xed, 0xa0, 0x80],
+      [0xc0, 0xaf],
+      [0xef, 0xbb, 0xbf],
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(piece, { maxLength: 6 }), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (names, bom, cuts) => {
+          const lines = names.map((pieces) =>
+            Buffer.concat([
+              Buffer.from('{"type":"ADDED","object":{"metadata":{"name":"'),
+              Buffer.from(pieces.flat()),
+              Buffer.from('"}}}\n'),
+            ]),
+          );
+          const bytes = Buffer.concat([Buffer.from(bom ? [0xef, 0xbb, 0xbf] : []), ...lines]);
+          const reference = dec();
+          const text = new TextDecoder('utf-8').decode(bytes);
+          const expected = view([...reference.feed(text), ...reference.end()]);
+          expect(view(decodeAll(splitAt(bytes, cuts)))).toEqual(expected);
+          expect(expected).toHaveLength(names.length);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });

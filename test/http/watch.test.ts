@@ -242,4 +242,43 @@ describe('watch', () => {
     expect(seen).toEqual(['ADDED']);
     expect(isNetworkError(e)).toBe(true);
   });
+
+  it('yields one batch per network chunk from watchBatches, and the same items one by one from watch', async () => {
+    const releases: Array<() => void> = [];
+    const { t } = await setup((_req, res) => {
+      streamHead(res);
+      // two complete lines and the start of a third in one chunk; the rest of it in a later one
+      const third = line('DELETED', widget('a'));
+      res.write(line('ADDED', widget('a')) + line('MODIFIED', widget('a')) + third.slice(0, 10));
+      releases.push(() => res.end(third.slice(10) + line('ADDED', widget('b'))));
+    });
+    const batches: Array<ReadonlyArray<WatchItem<Widget>>> = [];
+    for await (const batch of await t.watchBatches(widgets, 'root')) {
+      batches.push(batch);
+      releases.shift()?.();
+    }
+    expect(batches.map((b) => b.map((i) => i.type))).toEqual([
+      ['ADDED', 'MODIFIED'],
+      ['DELETED', 'ADDED'],
+    ]);
+    const items: Array<WatchItem<Widget>> = [];
+    for await (const item of await t.watch(widgets, 'root')) {
+      items.push(item);
+      releases.shift()?.();
+    }
+    expect(items).toEqual(batches.flat());
+  });
+
+  it('closes the server-side socket when a batch loop breaks early', async () => {
+    const { srv, t } = await setup((_req, res) => {
+      streamHead(res);
+      res.write(line('ADDED', widget('a')) + line('ADDED', widget('b')));
+    });
+    const closed = srv.socketClosed();
+    for await (const batch of await t.watchBatches(widgets, 'root')) {
+      expect(batch).toHaveLength(2);
+      break;
+    }
+    await closed;
+  });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InformerCache } from '../../src/watch/informer-cache.js';
 import type { WatchStatus } from '../../src/watch/status.js';
-import { FakeTransport, fastTuning, widget, widgets } from './helpers/fake-transport.js';
+import { FakeTransport, type Widget, fastTuning, widget, widgets } from './helpers/fake-transport.js';
 
 const caches: InformerCache[] = [];
 afterEach(async () => {
@@ -24,6 +24,20 @@ describe('InformerCache', () => {
     expect(c.acquire(widgets, 'root:a', { fieldSelector: 'metadata.name=x' }).informer).not.toBe(a.informer);
     expect(c.acquire(widgets, 'root:a', { labelSelector: 'x=y' }).informer).not.toBe(a.informer);
     expect(c.size).toBe(5);
+  });
+
+  it('leases one informer per transform: the default, whole objects, and each function of its own', () => {
+    const c = cache();
+    const strip = c.acquire(widgets, 'root:a');
+    const whole = c.acquire(widgets, 'root:a', { transform: false });
+    const mine = (w: Widget): Widget => w;
+    const own = c.acquire(widgets, 'root:a', { transform: mine });
+    expect(c.acquire(widgets, 'root:a', { transform: undefined }).informer).toBe(strip.informer);
+    expect(c.acquire(widgets, 'root:a', { transform: false }).informer).toBe(whole.informer);
+    expect(c.acquire(widgets, 'root:a', { transform: mine }).informer).toBe(own.informer);
+    expect(c.acquire(widgets, 'root:a', { transform: (w: Widget) => w }).informer).not.toBe(own.informer);
+    expect(new Set([strip.informer, whole.informer, own.informer]).size).toBe(3);
+    expect(c.size).toBe(4);
   });
 
   it('shares one list+watch among all subscribers of a workspace and drops it with the last lease', async () => {

@@ -3,6 +3,7 @@ import { ApiStatusError, DecodeError, NetworkError, isDecodeError } from '../../
 import { type Registration, SharedInformer } from '../../src/watch/informer.js';
 import type { NameSnapshot } from '../../src/watch/name-dispatch.js';
 import type { WatchStatus } from '../../src/watch/status.js';
+import { LAST_APPLIED_ANNOTATION } from '../../src/watch/transform.js';
 import { FakeTransport, type Widget, fastTuning, tick, widget, widgets } from './helpers/fake-transport.js';
 
 const informers: Array<SharedInformer<Widget>> = [];
@@ -289,5 +290,64 @@ describe('SharedInformer.watchAll', () => {
     expect(ended).toBe(1);
     expect(w.aborted).toBe(true);
     registration.release();
+  });
+});
+
+describe('SharedInformer transform', () => {
+  /** A widget as kcp would serve it: with managedFields and a last-applied annotation. */
+  const heavy = (name: string, rv: string): Widget =>
+    ({
+      metadata: {
+        name,
+        resourceVersion: rv,
+        annotations: { 'kcp.io/cluster': 'c1', [LAST_APPLIED_ANNOTATION]: '{"spec":{"value":1}}' },
+        managedFields: [{ manager: 'kcp', operation: 'Update', fieldsV1: { 'f:spec': {} } }],
+      },
+      spec: { value: 1 },
+    }) as Widget;
+  const managed = (w: Widget | null | undefined): unknown =>
+    (w?.metadata as Record<string, unknown> | undefined)?.['managedFields'];
+
+  function informerWith(transform?: ((w: Widget) => Widget) | false) {
+    const transport = new FakeTransport();
+    transport.objects = [heavy('a', '1')];
+    const informer = new SharedInformer(transport, widgets, 'root', {
+      tuning: fastTuning,
+      ...(transform === undefined ? {} : { transform }),
+    });
+    informers.push(informer);
+    return { transport, informer };
+  }
+
+  it('keeps listed and watched objects without managedFields and the last-applied annotation by default', async () => {
+    const { transport, informer } = informerWith();
+    const a = listen(informer, 'a');
+    const b = listen(informer, 'b');
+    const w = await transport.watchAt(0);
+    w.push({ type: 'ADDED', object: heavy('b', '2') });
+    await transport.until(() => b.values.length === 2);
+    for (const snap of [a.values[0], b.values[1]]) {
+      expect(managed(snap?.object)).toBeUndefined();
+      expect(snap?.object?.metadata.annotations).toEqual({ 'kcp.io/cluster': 'c1' });
+      expect(snap?.object?.spec).toEqual({ value: 1 });
+    }
+    expect(b.rvs()).toEqual([null, '2']);
+  });
+
+  it('keeps objects whole with transform: false', async () => {
+    const { transport, informer } = informerWith(false);
+    const a = listen(informer, 'a');
+    await transport.watchAt(0);
+    expect(a.values[0]?.object).toEqual(heavy('a', '1'));
+    expect(managed(a.values[0]?.object)).toHaveLength(1);
+  });
+
+  it('applies a transform of its own instead of the default', async () => {
+    const { transport, informer } = informerWith((w) => ({
+      metadata: { name: w.metadata.name, resourceVersion: 'x' },
+    }));
+    const a = listen(informer, 'a');
+    await transport.watchAt(0);
+    expect(a.values[0]?.object).toEqual({ metadata: { name: 'a', resourceVersion: 'x' } });
   });
 });

@@ -93,4 +93,33 @@ describe('NameDispatcher', () => {
     d.changed(new Map([['c2|x', obj('x', '2')]]), 'c1|ns/x', true);
     expect(d.snapshot('x').object?.metadata.resourceVersion).toBe('2');
   });
+
+  it('keeps listeners and keys of a name right as they grow from one to several and shrink back', () => {
+    const d = new NameDispatcher<Obj>();
+    const first = vi.fn();
+    const second = vi.fn();
+    const removeFirst = d.add('x', first);
+    d.add('x', first);
+    expect(d.size).toBe(1);
+    const removeSecond = d.add('x', second);
+    expect(d.size).toBe(2);
+    const one = new Map([['c1|x', obj('x', '1')]]);
+    const two = new Map([...one, ['c2|x', obj('x', '2')]]);
+    d.listed(one, empty);
+    d.changed(two, 'c2|x', false);
+    expect([first.mock.calls.length, second.mock.calls.length]).toEqual([2, 2]);
+    removeFirst();
+    d.changed(new Map([['c2|x', obj('x', '2')]]), 'c1|x', true);
+    expect(first).toHaveBeenCalledTimes(2);
+    expect((second.mock.calls[2]![0] as NameSnapshot<Obj>).object?.metadata.resourceVersion).toBe('2');
+    removeSecond();
+    expect(d.size).toBe(0);
+    d.changed(new Map(), 'c2|x', true);
+    expect(d.snapshot('x').object).toBeNull();
+    const again = vi.fn();
+    d.add('x', again);
+    d.changed(new Map([['c3|x', obj('x', '3')]]), 'c3|x', false);
+    expect((again.mock.calls.at(-1)![0] as NameSnapshot<Obj>).object?.metadata.resourceVersion).toBe('3');
+    expect(second).toHaveBeenCalledTimes(3);
+  });
 });

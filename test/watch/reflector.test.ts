@@ -14,7 +14,16 @@ import { isReportableError } from '../../src/watch/policy.js';
 import { Reflector } from '../../src/watch/reflector.js';
 import { type ReflectorEvent, recordingSink } from './helpers/recording-sink.js';
 import type { WatchTuning } from '../../src/watch/tuning.js';
-import { FakeTransport, type Widget, fastTuning, tick, widget, widgets } from './helpers/fake-transport.js';
+import type { WatchItem } from '../../src/http/types.js';
+import {
+  FakeBatchingTransport,
+  FakeTransport,
+  type Widget,
+  fastTuning,
+  tick,
+  widget,
+  widgets,
+} from './helpers/fake-transport.js';
 
 const reflectors: Array<Reflector<Widget>> = [];
 
@@ -491,5 +500,127 @@ describe('Reflector timer delays', () => {
     await tick(20);
     expect(w.aborted).toBe(false);
     expect(transport.watchCalls).toHaveLength(1);
+  });
+});
+
+describe('Reflector over a transport that batches per network chunk', () => {
+  function batching(onEvent?: (e: ReflectorEvent<Widget>, r: Reflector<Widget>) => void) {
+    const transport = new FakeBatchingTransport();
+    const { sink, events } = recordingSink<Widget>((e) => onEvent?.(e, reflector));
+    const reflector = new Reflector(transport, widgets, 'root', sink, { tuning: fastTuning });
+    reflectors.push(reflector);
+    const changes = () =>
+      events.flatMap((e) => (e.type === 'changed' ? [[e.event, e.key, e.resourceVersion]] : []));
+    return { transport, reflector, events, changes };
+  }
+
+  it('applies every event of a chunk in order, one sink call each, and watches through watchBatches only', async () => {
+    const { transport, reflector, changes } = batching();
+    reflector.start();
+    const w = await transport.watchAt(0);
+    w.pushBatch(
+      { type: 'ADDED', object: widget('a', '11') },
+      { type: 'MODIFIED', object: widget('a', '12', undefined, 1) },
+      { type: 'BOOKMARK', resourceVersion: '13' },
+      { type: 'ADDED', object: widget('b', '14') },
+      { type: 'DELETED', object: widget('a', '15') },
+    );
+    w.pushBatch(
+      { type: 'DELETED', object: widget('zzz', '16') },
+      { type: 'ADDED', object: widget('c', '17') },
+    );
+    await transport.until(() => reflector.resourceVersion === '17');
+    expect(changes()).toEqual([
+      ['ADDED', 'root|a', '11'],
+      ['MODIFIED', 'root|a', '12'],
+      ['ADDED', 'root|b', '14'],
+      ['DELETED', 'root|a', '15'],
+      ['ADDED', 'root|c', '17'],
+    ]);
+    expect([...reflector.store.keys()]).toEqual(['root|b', 'root|c']);
+    expect(transport.watchCalls).toHaveLength(1);
+  });
+
+  it('stops in the middle of a chunk when the sink stops it, and applies nothing after', async () => {
+    const { transport, reflector, changes } = batching((e, r) => {
+      if (e.type === 'changed' && e.key === 'root|b') r.stop();
+    });
+    reflector.start();
+    const w = await transport.watchAt(0);
+    w.pushBatch(
+      { type: 'ADDED', object: widget('a', '11') },
+      { type: 'ADDED', object: widget('b', '12') },
+      { type: 'ADDED', object: widget('c', '13') },
+    );
+    await reflector.join();
+    expect(changes()).toEqual([
+      ['ADDED', 'root|a', '11'],
+      ['ADDED', 'root|b', '12'],
+    ]);
+    expect(reflector.store.has('root|c')).toBe(false);
+    expect(transport.openWatches).toBe(0);
+  });
+
+  it('ends the watch at an ERROR event inside a chunk and relists, ignoring the rest of the chunk', async () => {
+    const { transport, reflector, changes } = batching();
+    transport.objects = [widget('a', '5')];
+    reflector.start();
+    const w = await transport.watchAt(0);
+    w.pushBatch(
+      { type: 'ADDED', object: widget('b', '11') },
+      {
+        type: 'ERROR',
+        status: { kind: 'Status', status: 'Failure', code: 410, reason: 'Expired', message: 'too old' },
+      },
+      { type: 'ADDED', object: widget('c', '12') },
+    );
+    await transport.until(() => transport.lists.length === 2);
+    expect(changes()).toEqual([['ADDED', 'root|b', '11']]);
+    expect(w.open).toBe(false);
+  });
+
+  it('counts a chunk of undecodable lines as no progress and backs off after the watch closes', async () => {
+    const { transport, reflector, events } = batching();
+    reflector.start();
+    const w = await transport.watchAt(0);
+    const bad = (): WatchItem<Widget> => ({ type: 'DECODE_ERROR', error: new DecodeError('bad line') });
+    w.pushBatch(bad(), bad());
+    w.close();
+    await transport.watchAt(1);
+    const retrying = events.flatMap((e) =>
+      e.type === 'status' && e.status.type === 'retrying' ? [e.status.error.message] : [],
+    );
+    expect(retrying).toEqual(['watch delivered no usable event (2 undecodable lines) before it closed']);
+    expect(transport.lists).toHaveLength(1);
+  });
+});
+
+describe('Reflector transform', () => {
+  it('stores and hands to its sink what the transform returns, for list items and watch events', async () => {
+    const transport = new FakeTransport();
+    transport.objects = [widget('a', '5', undefined, 1)];
+    let listed: unknown;
+    const { sink, events } = recordingSink<Widget>((e) => {
+      // the store is live: read it during the call
+      if (e.type === 'synced') listed = e.items.get('root|a')?.spec;
+    });
+    const seen: string[] = [];
+    const reflector = new Reflector(transport, widgets, 'root', sink, {
+      tuning: fastTuning,
+      transform: (w) => {
+        seen.push(w.metadata.name);
+        return { metadata: w.metadata, spec: { value: (w.spec?.value ?? 0) * 10 } };
+      },
+    });
+    reflectors.push(reflector);
+    reflector.start();
+    const w = await transport.watchAt(0);
+    w.push({ type: 'MODIFIED', object: widget('a', '6', undefined, 2) });
+    await transport.until(() => reflector.resourceVersion === '6');
+    expect(reflector.store.get('root|a')?.spec).toEqual({ value: 20 });
+    const changed = events.find((e) => e.type === 'changed');
+    expect(changed?.type === 'changed' && changed.object.spec).toEqual({ value: 20 });
+    expect(listed).toEqual({ value: 10 });
+    expect(seen).toEqual(['a', 'a']);
   });
 });

@@ -33,9 +33,10 @@ export function widget(name: string, rv: string, cluster?: string, value?: numbe
 
 type Ending = { kind: 'closed' } | { kind: 'error'; error: unknown };
 
-/** One scripted watch stream handed out by {@link FakeTransport.watch}. */
+/** One scripted watch stream handed out by {@link FakeTransport.watch} (or `watchBatches`). */
 export class FakeWatch implements AsyncIterable<WatchItem<Widget>> {
-  private readonly queue: Array<WatchItem<Widget>> = [];
+  /** What the stream delivers next, one batch (network chunk) per entry. */
+  private readonly queue: Array<Array<WatchItem<Widget>>> = [];
   private ending: Ending | undefined;
   private waiter: (() => void) | undefined;
   /** True once the consumer stopped iterating (return()) or the signal aborted. */
@@ -60,8 +61,15 @@ export class FakeWatch implements AsyncIterable<WatchItem<Widget>> {
     return !this.released && this.ending === undefined;
   }
 
+  /** Delivers each item as a chunk of its own. */
   push(...items: Array<WatchItem<Widget>>): void {
-    this.queue.push(...items);
+    this.queue.push(...items.map((item) => [item]));
+    this.wake();
+  }
+
+  /** Delivers the items together, as one network chunk (one batch for `watchBatches`). */
+  pushBatch(...items: Array<WatchItem<Widget>>): void {
+    this.queue.push(items);
     this.wake();
   }
 
@@ -88,7 +96,8 @@ export class FakeWatch implements AsyncIterable<WatchItem<Widget>> {
     return {
       next: async (): Promise<IteratorResult<WatchItem<Widget>>> => {
         for (;;) {
-          const item = this.queue.shift();
+          const item = this.queue[0]?.shift();
+          if (this.queue[0]?.length === 0) this.queue.shift();
           if (item !== undefined) return { value: item, done: false };
           if (this.ending !== undefined) {
             this.released = true;
@@ -104,6 +113,33 @@ export class FakeWatch implements AsyncIterable<WatchItem<Widget>> {
         this.released = true;
         return { value: undefined, done: true };
       },
+    };
+  }
+
+  /** The stream one batch at a time, as `Transport.watchBatches` hands it out. */
+  batches(): AsyncIterable<ReadonlyArray<WatchItem<Widget>>> {
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: async (): Promise<IteratorResult<ReadonlyArray<WatchItem<Widget>>>> => {
+          for (;;) {
+            const batch = this.queue.shift();
+            if (batch !== undefined && batch.length > 0) return { value: batch, done: false };
+            if (batch !== undefined) continue;
+            if (this.ending !== undefined) {
+              this.released = true;
+              if (this.ending.kind === 'closed') return { value: undefined, done: true };
+              throw this.ending.error;
+            }
+            await new Promise<void>((resolve) => {
+              this.waiter = resolve;
+            });
+          }
+        },
+        return: async (): Promise<IteratorResult<ReadonlyArray<WatchItem<Widget>>>> => {
+          this.released = true;
+          return { value: undefined, done: true };
+        },
+      }),
     };
   }
 }
@@ -242,4 +278,16 @@ export const fastTuning = {
 /** Waits for pending microtasks and a macrotask. */
 export function tick(ms = 0): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A {@link FakeTransport} that also offers `watchBatches`, the way the HTTP transport does. */
+export class FakeBatchingTransport extends FakeTransport {
+  async watchBatches<T>(
+    d: ResourceDescriptor<T>,
+    cluster: string,
+    options: WatchOptions = {},
+  ): Promise<AsyncIterable<ReadonlyArray<WatchItem<T>>>> {
+    await this.watch(d, cluster, options);
+    return this.watches.at(-1)!.batches() as unknown as AsyncIterable<ReadonlyArray<WatchItem<T>>>;
+  }
 }
