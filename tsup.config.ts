@@ -109,7 +109,7 @@ const simulatorFromLibrary: Plugin = {
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', advanced: 'src/advanced.ts', testing: 'src/testing/index.ts' },
+    entry: { index: 'src/index.ts', advanced: 'src/advanced.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     target: 'node20',
@@ -119,6 +119,17 @@ export default defineConfig([
     sourcemap: false,
     clean: true,
     splitting: true,
+  },
+  {
+    // The simulator (`kcp-endpoints/testing`) ships once, as CommonJS: ES modules import it as well (Node
+    // reads the names it exports), and the CLI's `demo` requires it. It shares no module state with the SDK
+    // (it is an independent model of kcp) and only leaf modules with it.
+    entry: { testing: 'src/testing/index.ts' },
+    format: ['cjs'],
+    dts: true,
+    target: 'node20',
+    sourcemap: false,
+    splitting: false,
   },
   {
     // The CLI is started once per scripted lookup, so its cold start matters. One minified CommonJS file with

@@ -19,7 +19,7 @@ const root = resolve(import.meta.dirname, '..');
 const ENTRIES = [
   { name: 'kcp-endpoints', dts: 'index.d.ts' },
   { name: 'kcp-endpoints/advanced', dts: 'advanced.d.ts' },
-  { name: 'kcp-endpoints/testing', dts: 'testing.d.ts' },
+  { name: 'kcp-endpoints/testing', dts: 'testing.d.cts' },
 ];
 const API_FILE = join(root, 'api/exports.txt');
 /** The most the package may weigh unpacked (issue 14: ≤ 1.5 MB; 10.2 MB before). */
@@ -50,8 +50,14 @@ async function packagedApi(work) {
   for (const entry of ENTRIES) {
     // the ESM file named by the installed package.json's `exports` (require.resolve would pick the CJS one)
     const subpath = `.${entry.name.slice('kcp-endpoints'.length)}`;
-    const esmFile = join(dir, '..', pkg.exports[subpath].import.default);
-    const esm = Object.keys(await import(pathToFileURL(esmFile).href)).sort();
+    // (`kcp-endpoints/testing` is CommonJS only: an ES module import of it reads the names Node finds)
+    const target = pkg.exports[subpath];
+    const esmFile = join(dir, '..', target.import?.default ?? target.default);
+    const cjsOnly = target.import === undefined;
+    // an ES module import of a CommonJS file also gets `default` (its module.exports)
+    const esm = Object.keys(await import(pathToFileURL(esmFile).href))
+      .filter((k) => !(cjsOnly && k === 'default'))
+      .sort();
     const cjs = Object.keys(requireFromWork(entry.name))
       .filter((k) => k !== '__esModule')
       .sort();
