@@ -16,7 +16,7 @@ const quick = f.quick === true || smoke;
 const only = typeof f.only === 'string' ? new Set(f.only.split(',')) : undefined;
 const wanted = (name) => only === undefined || only.has(name);
 
-for (const file of ['../dist/index.js', '../dist/testing.js']) {
+for (const file of ['../dist/index.js', '../dist/testing.cjs']) {
   if (!existsSync(here(file))) {
     console.error(`missing ${file}: build the package first (npx tsup at the repository root)`);
     process.exit(1);

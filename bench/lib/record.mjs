@@ -1,7 +1,7 @@
 // Records a realistic watch stream from the kcp simulator: 3 shards, exports, consumers binding and unbinding
 // across shards; then replays those events, with increasing resourceVersions, up to N events per resource.
 import { readFileSync } from 'node:fs';
-import { startKcpSimulator } from '../../dist/testing.js';
+import { startKcpSimulator } from '../../dist/testing.cjs';
 
 const RESOURCES = [
   { plural: 'apiexportendpointslices', version: 'v1alpha1' },

@@ -2,7 +2,7 @@
 // RSS) are not mixed with the server's. In: `{ id, method, args }`; out: `{ id, result?, error?, t0 }` where
 // `t0` is process.hrtime.bigint() (as a string) taken right before the call — the same monotonic clock the
 // parent reads, so write→emission latency can be measured across processes.
-import { startKcpSimulator } from '../../dist/testing.js';
+import { startKcpSimulator } from '../../dist/testing.cjs';
 
 const sim = await startKcpSimulator({ seed: 'bench', ...JSON.parse(process.argv[2] ?? '{}') });
 const extra = {
