@@ -81,19 +81,30 @@ export function spawnCli(argv: string[], env: Record<string, string> = {}, timeo
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // its own process group: tsx runs the CLI in a child process, which must go with it
+    detached: true,
   });
+  const killGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const timer = setTimeout(() => {
+    killGroup('SIGKILL');
+  }, timeoutMs);
   const done = new Promise<CliResult>((resolveDone) => {
     child.on('close', (code) => {
       clearTimeout(timer);
       resolveDone({ code, stdout: out, stderr: err });
     });
   });
-  return { done, stdout: () => out, stderr: () => err, kill: (s) => child.kill(s) };
+  return { done, stdout: () => out, stderr: () => err, kill: killGroup };
 }
 
 /** Resolves once `check()` is true (polling every 20 ms), or rejects after `timeoutMs`. */

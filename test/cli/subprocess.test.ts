@@ -70,11 +70,17 @@ describe.concurrent('the CLI as a subprocess', () => {
     fx.sim.createExport(P, 'sub-watched');
     await fx.sim.waitForIdle();
     const w = spawnCli(['watch', `${P}:sub-watched`, '-o', 'ndjson', '--kubeconfig', fx.kubeconfig]);
-    await eventually(() => w.stdout().split('\n').length === 2, 15_000, 'the first line');
-    fx.sim.bind('root:org:consumer-a', `${P}:sub-watched`);
-    await eventually(() => w.stdout().split('\n').length === 3, 5_000, 'the second line');
-    w.kill('SIGINT');
-    const r = await w.done;
+    let r;
+    try {
+      await eventually(() => w.stdout().split('\n').length === 2, 15_000, 'the first line');
+      fx.sim.bind('root:org:consumer-a', `${P}:sub-watched`);
+      await eventually(() => w.stdout().split('\n').length === 3, 5_000, 'the second line');
+      w.kill('SIGINT');
+      r = await w.done;
+    } finally {
+      // a failed wait must not leave the watch running after the test
+      w.kill('SIGKILL');
+    }
     expect(r.code).toBe(0);
     const lines = r.stdout
       .trim()
