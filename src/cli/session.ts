@@ -6,7 +6,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import { createOneShotClient, type OneShotClient } from '../client-family.js';
 import type { ClientOptions, ClientStatus, KcpClient } from '../client-types.js';
 import { pemProblem } from '../config/material.js';
@@ -16,9 +16,10 @@ import type { Logger } from '../logger.js';
 import { redactText } from '../redact.js';
 import { escapeControl } from '../text.js';
 import type { CliArgs } from './args.js';
-import { exitCodeForResolution } from './exit-codes.js';
+import { ExitCode, exitCodeForResolution } from './exit-codes.js';
 import { formatResolution } from './format.js';
 import { styleFor, writeLine, type CliIo } from './io.js';
+import { reportError } from './report-error.js';
 
 /**
  * A logger that writes to stderr by `-v` level: errors always, warnings at ≥ 1 (those with `notice: true` in
@@ -162,5 +163,43 @@ export function followStatus(client: KcpClient, args: CliArgs, io: CliIo): Subsc
   return client.status$.subscribe((s) => {
     const line = describeStatus(s, args.verbosity);
     if (line !== undefined) writeLine(io.stderr, line);
+  });
+}
+
+/**
+ * Prints every value of `source` (a stream of `client`) with `print`, and the client's connection status on
+ * stderr by verbosity, until the stream completes (exit 0), errors (reported, its exit code) or the command
+ * is interrupted by SIGINT/SIGTERM (exit 0).
+ */
+export function followUntilInterrupted<T>(
+  client: KcpClient,
+  source: Observable<T>,
+  print: (value: T) => void,
+  args: CliArgs,
+  io: CliIo,
+): Promise<number> {
+  const status = followStatus(client, args, io);
+  return new Promise<number>((resolve) => {
+    const sub = source.subscribe({
+      next: print,
+      error: (e: unknown) => {
+        status.unsubscribe();
+        resolve(reportError(e, io, args.verbosity));
+      },
+      complete: () => {
+        status.unsubscribe();
+        resolve(ExitCode.Ok);
+      },
+    });
+    if (io.signal.aborted) sub.unsubscribe();
+    io.signal.addEventListener(
+      'abort',
+      () => {
+        sub.unsubscribe();
+        status.unsubscribe();
+        resolve(ExitCode.Ok);
+      },
+      { once: true },
+    );
   });
 }

@@ -5,8 +5,7 @@ import type { CliArgs } from '../args.js';
 import { ExitCode, exitCodeForError, exitCodeForResolution } from '../exit-codes.js';
 import { table } from '../format.js';
 import { styleFor, writeLine, type CliIo, type Style } from '../io.js';
-import { reportError } from '../report-error.js';
-import { followStatus, resolveOptions, withClient } from '../session.js';
+import { followUntilInterrupted, resolveOptions, withClient } from '../session.js';
 
 /** A consumer with its keys in a stable order (JSON, NDJSON). */
 function orderedConsumer(c: ConsumerState): Record<string, unknown> {
@@ -112,33 +111,16 @@ export async function runConsumers(args: CliArgs, io: CliIo): Promise<number> {
     );
   }
   const style = styleFor(io.stdout, io.env);
-  return withClient(args, io, (client) => {
-    const status = followStatus(client, args, io);
-    return new Promise<number>((resolve) => {
-      const sub = client.watchConsumers(ref, consumerOptions(args, io.signal)).subscribe({
-        next: (e) => {
-          if (args.output === 'ndjson') writeLine(io.stdout, JSON.stringify(orderedEvent(e)));
-          else writeLine(io.stdout, eventLine(e, new Date(), style));
-        },
-        error: (e: unknown) => {
-          status.unsubscribe();
-          resolve(reportError(e, io, args.verbosity));
-        },
-        complete: () => {
-          status.unsubscribe();
-          resolve(ExitCode.Ok);
-        },
-      });
-      if (io.signal.aborted) sub.unsubscribe();
-      io.signal.addEventListener(
-        'abort',
-        () => {
-          sub.unsubscribe();
-          status.unsubscribe();
-          resolve(ExitCode.Ok);
-        },
-        { once: true },
-      );
-    });
-  });
+  return withClient(args, io, (client) =>
+    followUntilInterrupted(
+      client,
+      client.watchConsumers(ref, consumerOptions(args, io.signal)),
+      (e) => {
+        if (args.output === 'ndjson') writeLine(io.stdout, JSON.stringify(orderedEvent(e)));
+        else writeLine(io.stdout, eventLine(e, new Date(), style));
+      },
+      args,
+      io,
+    ),
+  );
 }
