@@ -163,6 +163,30 @@ describe('consumers against the simulator (two shards)', () => {
     }
   });
 
+  it('names an endpoint that refuses to list its consumers on stderr and exits with its error (CLI)', async () => {
+    const { s } = await twoShards();
+    // reads slices and exports in the provider workspace, but may not read the export's content
+    const token = s.addUser('reader');
+    s.grant('reader', P, { resources: ['apiexportendpointslices', 'apiexports'], verbs: ['get', 'list'] });
+    const dir = mkdtempSync(join(tmpdir(), 'kcp-endpoints-consumers-'));
+    try {
+      const kubeconfig = join(dir, 'kubeconfig');
+      await s.kubeconfig({ path: kubeconfig });
+      const r = await runInProcess(['consumers', REF, '--kubeconfig', kubeconfig, '--token', token]);
+      expect(r.code).toBe(5);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(2);
+      for (const line of lines)
+        expect(line).toMatch(
+          /^error: listing the consumers behind http:\/\/127\.0\.0\.1:\d+\S* failed: .*forbidden/i,
+        );
+      expect(r.stderr).not.toContain(token);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('streams events as NDJSON with --watch until interrupted', async () => {
     const { s } = await twoShards();
     const dir = mkdtempSync(join(tmpdir(), 'kcp-endpoints-consumers-'));
