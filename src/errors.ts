@@ -186,6 +186,27 @@ export class ApiStatusError extends KcpError {
   }
 }
 
+/**
+ * The server refused a write with 409 Conflict: an update or patch was based on an old resourceVersion (reason
+ * `Conflict`), or a create named an object that exists (reason `AlreadyExists`). Writes through
+ * `inCluster()` read the object again and set {@link ConflictError.currentResourceVersion}, so the caller can
+ * re-read and retry without guessing. `isApiStatusError` is true for it too.
+ */
+export class ConflictError extends ApiStatusError {
+  override readonly name: string = 'ConflictError';
+  /** The object's resourceVersion on the server when the conflict was reported, when it could be read. */
+  readonly currentResourceVersion: string | undefined;
+
+  constructor(
+    message: string,
+    init: ApiStatusErrorInit & { currentResourceVersion?: string | undefined },
+    options?: KcpErrorOptions,
+  ) {
+    super(message, init, options);
+    this.currentResourceVersion = init.currentResourceVersion;
+  }
+}
+
 /** The request never got an HTTP answer (connection refused, reset, DNS, TLS failure…). */
 export class NetworkError extends KcpError {
   override readonly name: string = 'NetworkError';
@@ -299,7 +320,8 @@ function hasBrand(e: unknown, name?: string): e is KcpError {
 /** True for any error from this package, also across duplicate package copies. */
 export const isKcpError = (e: unknown): e is KcpError => hasBrand(e);
 /** True for an {@link ApiStatusError}, also across duplicate package copies. */
-export const isApiStatusError = (e: unknown): e is ApiStatusError => hasBrand(e, 'ApiStatusError');
+export const isApiStatusError = (e: unknown): e is ApiStatusError =>
+  hasBrand(e, 'ApiStatusError') || hasBrand(e, 'ConflictError');
 /** True for a {@link NetworkError}, also across duplicate package copies. */
 export const isNetworkError = (e: unknown): e is NetworkError => hasBrand(e, 'NetworkError');
 /** True for a {@link TimeoutError}, also across duplicate package copies. */
@@ -362,6 +384,12 @@ export const isForbidden = (e: unknown): e is ApiStatusError => {
  * the requested resourceVersion is too old, so the caller must list again.
  */
 export const isExpired = (e: unknown): e is ApiStatusError => statusOf(e) === 410;
+
+/**
+ * True for a 409 Conflict ({@link ConflictError}): a write based on an old resourceVersion, or a create of an
+ * object that exists. Every 409 this package reports is a `ConflictError`.
+ */
+export const isConflict = (e: unknown): e is ConflictError => statusOf(e) === 409;
 
 /** True for an {@link ApiStatusError} with HTTP status 429 Too Many Requests. */
 export const isTooManyRequests = (e: unknown): e is ApiStatusError => statusOf(e) === 429;

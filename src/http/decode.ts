@@ -42,7 +42,7 @@ export function identityProblem(
   name?: string,
 ): DecodeProblem | undefined {
   const k = stringField(value, 'kind');
-  if (k !== undefined && k !== '' && k !== kind) {
+  if (kind !== '' && k !== undefined && k !== '' && k !== kind) {
     return { path: ['kind'], says: ` is ${JSON.stringify(k)}, expected ${kind}` };
   }
   const v = stringField(value, 'apiVersion');
@@ -61,6 +61,11 @@ export function identityProblem(
   return undefined;
 }
 
+/** The kind to name in messages: the descriptor's, or its resource when it accepts any kind (`kind: ''`). */
+function kindLabel(desc: ResourceDescriptor<unknown>): string {
+  return desc.kind === '' ? desc.plural : desc.kind;
+}
+
 /**
  * Decodes one object of a response: validates it with the descriptor's schema (the package's one decoder,
  * `decodeObject` of the kcp layer), after checking that it is the kind, apiVersion and (when given) name
@@ -77,8 +82,9 @@ export function decodeResponse<T>(
   const wrong = identityProblem(value, desc.kind, apiVersionOf(desc), name);
   if (wrong === undefined && guardOf(desc)?.(value) === true) return value;
   const where = { context, snippet: safeStringify(value) };
-  if (wrong !== undefined) throw malformed(desc.kind, value, [wrong], where);
-  return decodeObject(desc.schema, value, desc.kind, where);
+  const kind = kindLabel(desc);
+  if (wrong !== undefined) throw malformed(kind, value, [wrong], where);
+  return decodeObject(desc.schema, value, kind, where);
 }
 
 /** One page of a list: its items (validated), resourceVersion and continue token. */
@@ -97,7 +103,8 @@ export function decodeListPage<T>(
   context: string,
   firstIndex = 0,
 ): ListPage<T> {
-  const listKind = `${desc.kind}List`;
+  const kind = kindLabel(desc);
+  const listKind = `${kind}List`;
   let env: ListEnvelope;
   if (isListEnvelope(value)) env = value;
   else {
@@ -111,7 +118,11 @@ export function decodeListPage<T>(
   // `List` (apiVersion `v1`) is the generic list kind some aggregated servers answer with; its items are
   // still checked one by one below.
   const generic = stringField(value, 'kind') === 'List';
-  const wrongList = identityProblem(value, generic ? 'List' : listKind, generic ? undefined : apiVersion);
+  const wrongList = identityProblem(
+    value,
+    generic ? 'List' : desc.kind === '' ? '' : listKind,
+    generic ? undefined : apiVersion,
+  );
   if (wrongList !== undefined) {
     throw malformed(listKind, value, [wrongList], { context, snippet: safeStringify(value) });
   }
@@ -129,11 +140,11 @@ export function decodeListPage<T>(
     const where = {
       context,
       at: `items.${index}`,
-      subject: `${desc.kind} list item ${index}${name === undefined ? '' : ` ${JSON.stringify(name)}`}`,
+      subject: `${kind} list item ${index}${name === undefined ? '' : ` ${JSON.stringify(name)}`}`,
       snippet: safeStringify(item),
     };
-    if (wrong !== undefined) throw malformed(desc.kind, item, [wrong], where);
-    items.push(decodeObject(desc.schema, item, desc.kind, where));
+    if (wrong !== undefined) throw malformed(kind, item, [wrong], where);
+    items.push(decodeObject(desc.schema, item, kind, where));
   }
   return {
     items,

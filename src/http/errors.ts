@@ -1,6 +1,7 @@
 import {
   AbortError,
   ApiStatusError,
+  ConflictError,
   isKcpError,
   isThrottlingStatus,
   NetworkError,
@@ -176,7 +177,7 @@ export function statusError(
     message += ` (retry after ${retryAfterSeconds}s)`;
   }
   const details: StatusDetails | undefined = s?.details;
-  return new ApiStatusError(message, {
+  return new (status === 409 ? ConflictError : ApiStatusError)(message, {
     status,
     reason,
     details,
@@ -191,7 +192,7 @@ export function statusToError(status: Status, url?: string): ApiStatusError {
   const code = status.code ?? 500;
   const reason = status.reason ?? (code === 410 ? 'Expired' : 'InternalError');
   const message = `watch error ${code} ${reason}: ${status.message ?? 'no message'}`;
-  return new ApiStatusError(message, {
+  return new (code === 409 ? ConflictError : ApiStatusError)(message, {
     status: code,
     reason,
     details: status.details,

@@ -18,7 +18,15 @@ import { AgentPool } from './agents.js';
 import { decodeListPage, decodeResponse, parseJson } from './decode.js';
 import { displayUrl, mapRequestError, statusError, type RequestInfo } from './errors.js';
 import { formatBytes, resolveLimits, type ResponseLimits } from './limits.js';
-import type { CallOptions, ListOptions, Transport, WatchItem, WatchOptions } from './types.js';
+import type {
+  CallOptions,
+  ListOptions,
+  ObjectOptions,
+  PatchOptions,
+  Transport,
+  WatchItem,
+  WatchOptions,
+} from './types.js';
 import { resourceUrl, splitServerUrl } from './url.js';
 import { WatchDecoder } from './watch-decoder.js';
 import {
@@ -72,7 +80,10 @@ export interface HttpTransport extends Transport {
 /** Default timeout of non-watch requests. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-const MERGE_PATCH = 'application/merge-patch+json';
+const PATCH_TYPES = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+} as const;
 
 interface Exchange {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -91,9 +102,10 @@ function checkCluster(cluster: string): void {
   }
 }
 
-function checkName(name: string): void {
+function checkName(name: string, what: 'name' | 'namespace' = 'name'): void {
   if (name === '' || name === '.' || name === '..' || name.includes('/')) {
-    throw new InvalidArgumentError(`Invalid object name ${JSON.stringify(name)}`, 'name');
+    const label = what === 'name' ? 'object name' : 'namespace';
+    throw new InvalidArgumentError(`Invalid ${label} ${JSON.stringify(name)}`, what);
   }
 }
 
@@ -300,10 +312,19 @@ export function createTransport(options: TransportOptions): HttpTransport {
     return parseJson(text, `${ex.method} ${displayUrl(ex.url)}`);
   }
 
-  function objectUrl(desc: ResourceDescriptor<unknown>, cluster: string, name?: string): string {
+  function objectUrl(
+    desc: ResourceDescriptor<unknown>,
+    cluster: string,
+    name?: string,
+    place: Omit<ObjectOptions, 'signal'> = {},
+  ): string {
     checkCluster(cluster);
     if (name !== undefined) checkName(name);
-    return resourceUrl(server, desc, cluster, name);
+    if (place.namespace !== undefined) checkName(place.namespace, 'namespace');
+    if (place.subresource !== undefined && name === undefined) {
+      throw new InvalidArgumentError('A subresource needs an object name', 'subresource');
+    }
+    return resourceUrl(server, desc, cluster, name, {}, place);
   }
 
   async function call<T>(
@@ -311,9 +332,10 @@ export function createTransport(options: TransportOptions): HttpTransport {
     ex: Omit<Exchange, 'url'>,
     cluster: string,
     name: string | undefined,
-    signal: AbortSignal | undefined,
+    o: ObjectOptions,
   ): Promise<T> {
-    const url = objectUrl(desc, cluster, name);
+    const url = objectUrl(desc, cluster, name, o);
+    const signal = within(o.signal);
     const value = await json({ ...ex, url }, signal);
     return decodeResponse(desc, value, `${ex.method} ${displayUrl(url)}`, name);
   }
@@ -415,6 +437,7 @@ export function createTransport(options: TransportOptions): HttpTransport {
       apiVersion: apiVersionOf(desc),
       maxLineChars: limits.maxWatchEventChars,
       guard: guardOf(desc),
+      label: desc.plural,
     });
     return iterateWatchBatches(stream, decoder, {
       info,
@@ -432,24 +455,28 @@ export function createTransport(options: TransportOptions): HttpTransport {
 
   return {
     baseUrl,
-    url: (desc, cluster, name) => objectUrl(desc, cluster, name),
-    get: (desc, cluster, name, o: CallOptions = {}) =>
-      call(desc, { method: 'GET' }, cluster, name, within(o.signal)),
+    url: (desc, cluster, name, place) => objectUrl(desc, cluster, name, place),
+    get: (desc, cluster, name, o: ObjectOptions = {}) => call(desc, { method: 'GET' }, cluster, name, o),
     list: (desc, cluster, o = {}) => list(desc, cluster, { ...o, signal: within(o.signal) }),
-    create: (desc, cluster, body, o: CallOptions = {}) =>
-      call(
-        desc,
-        { method: 'POST', body, contentType: 'application/json' },
-        cluster,
-        undefined,
-        within(o.signal),
-      ),
-    update: (desc, cluster, name, body, o: CallOptions = {}) =>
-      call(desc, { method: 'PUT', body, contentType: 'application/json' }, cluster, name, within(o.signal)),
-    patch: (desc, cluster, name, patch, o: CallOptions = {}) =>
-      call(desc, { method: 'PATCH', body: patch, contentType: MERGE_PATCH }, cluster, name, within(o.signal)),
-    delete: async (desc, cluster, name, o: CallOptions = {}) => {
-      await exchange({ method: 'DELETE', url: objectUrl(desc, cluster, name) }, within(o.signal));
+    create: (desc, cluster, body, o: ObjectOptions = {}) =>
+      call(desc, { method: 'POST', body, contentType: 'application/json' }, cluster, undefined, o),
+    update: (desc, cluster, name, body, o: ObjectOptions = {}) =>
+      call(desc, { method: 'PUT', body, contentType: 'application/json' }, cluster, name, o),
+    patch: (desc, cluster, name, patch, o: PatchOptions = {}) => {
+      const type = o.patchType ?? 'merge';
+      if (!Object.hasOwn(PATCH_TYPES, type)) {
+        throw new InvalidArgumentError(
+          `patchType must be "merge" or "json", got ${JSON.stringify(type)}`,
+          'patchType',
+        );
+      }
+      if (type === 'json' && !Array.isArray(patch)) {
+        throw new InvalidArgumentError('A JSON patch is an array of operations', 'patch');
+      }
+      return call(desc, { method: 'PATCH', body: patch, contentType: PATCH_TYPES[type] }, cluster, name, o);
+    },
+    delete: async (desc, cluster, name, o: ObjectOptions = {}) => {
+      await exchange({ method: 'DELETE', url: objectUrl(desc, cluster, name, o) }, within(o.signal));
     },
     watch: async (desc, cluster, o = {}) =>
       flattenBatches(await watchBatches(desc, cluster, { ...o, signal: within(o.signal) })),

@@ -8,6 +8,24 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** Options of a call on one object (or to create one): where it is, besides cluster and name. */
+export interface ObjectOptions extends CallOptions {
+  /** The namespace of a namespaced object; leave out for cluster-scoped ones. */
+  namespace?: string | undefined;
+  /** Send the call to the object's `status` subresource (`updateStatus`, `patchStatus`). */
+  subresource?: 'status' | undefined;
+}
+
+/** Options of a patch. */
+export interface PatchOptions extends ObjectOptions {
+  /**
+   * `merge`: JSON merge patch (`application/merge-patch+json`, RFC 7386); `json`: JSON patch
+   * (`application/json-patch+json`, RFC 6902, an array of operations).
+   * @default 'merge'
+   */
+  patchType?: 'merge' | 'json' | undefined;
+}
+
 /** List options (Kubernetes query parameters). */
 export interface ListOptions extends CallOptions {
   /** e.g. `metadata.name=today-cowboys`. */
@@ -48,31 +66,40 @@ export type WatchItem<T> = WatchEvent<T> | { type: 'DECODE_ERROR'; error: Decode
 export interface Transport {
   /** Server base URL without any `/clusters/<x>` suffix (no trailing slash). */
   readonly baseUrl: string;
-  /** Builds the full URL of a resource collection or object in a cluster (workspace path or name). */
-  url(desc: ResourceDescriptor<unknown>, cluster: string, name?: string): string;
-  get<T>(desc: ResourceDescriptor<T>, cluster: string, name: string, options?: CallOptions): Promise<T>;
+  /**
+   * Builds the full URL of a resource collection or object in a cluster (workspace path or name), in
+   * `place.namespace` and at `place.subresource` when given.
+   */
+  url(
+    desc: ResourceDescriptor<unknown>,
+    cluster: string,
+    name?: string,
+    place?: Omit<ObjectOptions, 'signal'>,
+  ): string;
+  get<T>(desc: ResourceDescriptor<T>, cluster: string, name: string, options?: ObjectOptions): Promise<T>;
   list<T>(desc: ResourceDescriptor<T>, cluster: string, options?: ListOptions): Promise<List<T>>;
-  create<T>(desc: ResourceDescriptor<T>, cluster: string, body: unknown, options?: CallOptions): Promise<T>;
+  /** POST to the collection (in `options.namespace` for a namespaced resource). */
+  create<T>(desc: ResourceDescriptor<T>, cluster: string, body: unknown, options?: ObjectOptions): Promise<T>;
   update<T>(
     desc: ResourceDescriptor<T>,
     cluster: string,
     name: string,
     body: unknown,
-    options?: CallOptions,
+    options?: ObjectOptions,
   ): Promise<T>;
-  /** JSON merge patch (`application/merge-patch+json`). */
+  /** JSON merge patch (`application/merge-patch+json`), or JSON patch with `patchType: 'json'`. */
   patch<T>(
     desc: ResourceDescriptor<T>,
     cluster: string,
     name: string,
     patch: unknown,
-    options?: CallOptions,
+    options?: PatchOptions,
   ): Promise<T>;
   delete(
     desc: ResourceDescriptor<unknown>,
     cluster: string,
     name: string,
-    options?: CallOptions,
+    options?: ObjectOptions,
   ): Promise<void>;
   /**
    * Opens a watch. Resolves once response headers arrived (so HTTP errors reject here, as `ApiStatusError`);

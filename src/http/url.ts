@@ -44,12 +44,30 @@ export function clusterUrl(server: string, cluster: string, rest = ''): string {
   return `${parts.baseUrl}/clusters/${encodeCluster(cluster)}${parts.suffix ?? ''}${path}`;
 }
 
-/** The path of a resource collection or object: `/apis/<group>/<version>/<plural>[/<name>]` (`/api/<version>/…` for core). */
-export function resourcePath(desc: ResourceDescriptor<unknown>, name?: string): string {
+/** Where in a resource an object call goes, besides its name. */
+export interface ObjectPlace {
+  /** The namespace of a namespaced object (or of a namespaced collection). */
+  namespace?: string | undefined;
+  /** A subresource of the object, e.g. `status`. */
+  subresource?: string | undefined;
+}
+
+/**
+ * The path of a resource collection or object: `/apis/<group>/<version>[/namespaces/<ns>]/<plural>[/<name>[/<sub>]]`
+ * (`/api/<version>/…` for the core group).
+ */
+export function resourcePath(
+  desc: ResourceDescriptor<unknown>,
+  name?: string,
+  place: ObjectPlace = {},
+): string {
   const e = encodeURIComponent;
   const prefix = desc.group === '' ? `/api/${e(desc.version)}` : `/apis/${e(desc.group)}/${e(desc.version)}`;
-  const collection = `${prefix}/${e(desc.plural)}`;
-  return name === undefined ? collection : `${collection}/${e(name)}`;
+  const ns = place.namespace === undefined ? '' : `/namespaces/${e(place.namespace)}`;
+  const collection = `${prefix}${ns}/${e(desc.plural)}`;
+  if (name === undefined) return collection;
+  const sub = place.subresource === undefined ? '' : `/${e(place.subresource)}`;
+  return `${collection}/${e(name)}${sub}`;
 }
 
 /** Encodes Kubernetes query parameters in a stable order; undefined values are left out. */
@@ -71,6 +89,7 @@ export function resourceUrl(
   cluster: string,
   name?: string,
   query: QueryParams = {},
+  place: ObjectPlace = {},
 ): string {
-  return clusterUrl(server, cluster, resourcePath(desc, name) + buildQuery(query));
+  return clusterUrl(server, cluster, resourcePath(desc, name, place) + buildQuery(query));
 }

@@ -22,6 +22,8 @@ export class WatchDecoder<T> {
   readonly #schema: z.ZodType<T>;
   readonly #guard: Guard<T> | undefined;
   readonly #kind: string;
+  /** What messages call an object: the kind, or `options.label` when any kind is accepted. */
+  readonly #label: string;
   /** Node's UTF-8 decoder: the same text as a streaming `TextDecoder`, several times faster on Node 20. */
   readonly #utf8 = new StringDecoder('utf8');
   /** A leading byte-order mark was looked for (and dropped), as `TextDecoder` does. */
@@ -36,6 +38,7 @@ export class WatchDecoder<T> {
   /**
    * @param schema validates the `object` of ADDED/MODIFIED/DELETED events
    * @param kind the kind name used in error messages; an object that names another `kind` is a decode error
+   *   (`''` accepts any kind and names objects by `options.label`)
    * @param options `apiVersion` an object must have when it names one; `maxLineChars`, the longest event line
    *   (default {@link DEFAULT_MAX_WATCH_EVENT_CHARS}); `guard`, the schema's generated guard (`kcp/guards.ts`):
    *   an object it accepts is kept as parsed and zod is not called
@@ -47,11 +50,13 @@ export class WatchDecoder<T> {
       apiVersion?: string | undefined;
       maxLineChars?: number | undefined;
       guard?: Guard<T> | undefined;
+      label?: string | undefined;
     } = {},
   ) {
     this.#schema = schema;
     this.#guard = options.guard;
     this.#kind = kind;
+    this.#label = kind === '' ? (options.label ?? 'object') : kind;
     this.#apiVersion = options.apiVersion;
     this.#maxLine = options.maxLineChars ?? DEFAULT_MAX_WATCH_EVENT_CHARS;
   }
@@ -159,7 +164,7 @@ export class WatchDecoder<T> {
       if (typeof rv !== 'string') {
         const says = rv === undefined ? ' is required' : ` must be a string, got ${kindOf(rv)}`;
         return undecodable(
-          malformed(this.#kind, object, [{ path: ['metadata', 'resourceVersion'], says }], {
+          malformed(this.#label, object, [{ path: ['metadata', 'resourceVersion'], says }], {
             context: 'watch BOOKMARK event',
             at: 'object',
             snippet: line,
@@ -170,12 +175,12 @@ export class WatchDecoder<T> {
     }
     const wrong = identityProblem(object, this.#kind, this.#apiVersion);
     if (wrong !== undefined)
-      return undecodable(malformed(this.#kind, object, [wrong], eventWhere(type, line)));
+      return undecodable(malformed(this.#label, object, [wrong], eventWhere(type, line)));
     // The fast path: the parsed object is kept; zod runs only for an object the guard refuses.
     if (this.#guard?.(object) === true) return { type, object };
     const parsed = this.#schema.safeParse(object);
     if (!parsed.success) {
-      return undecodable(schemaError(parsed.error, object, this.#kind, eventWhere(type, line)));
+      return undecodable(schemaError(parsed.error, object, this.#label, eventWhere(type, line)));
     }
     return { type, object: parsed.data };
   }
