@@ -29,6 +29,7 @@ export const GUARDED_MODULES = [
   'apiresourceschema',
   'access-review',
   'shard',
+  'exported',
 ] as const;
 
 /** The modules themselves (static imports, so that bundlers and vitest can follow them). */
@@ -43,6 +44,7 @@ const MODULES: Record<(typeof GUARDED_MODULES)[number], () => Promise<Record<str
   apiresourceschema: () => import('../src/kcp/apiresourceschema.js'),
   'access-review': () => import('../src/kcp/access-review.js'),
   shard: () => import('../src/kcp/shard.js'),
+  exported: () => import('../src/kcp/exported.js'),
 };
 
 /** Where the generated file lives. */

@@ -33,6 +33,7 @@ import type { partitionSchema } from './partition.js';
 import type { apiResourceSchemaSchema } from './apiresourceschema.js';
 import type { selfSubjectAccessReviewSchema } from './access-review.js';
 import type { shardSchema } from './shard.js';
+import type { exportedObjectSchema } from './exported.js';
 
 /** A non-null, non-array object without an own `__proto__` key (zod's output would drop that key). */
 function isObject(value: unknown): value is Readonly<Record<string, unknown>> {
@@ -582,6 +583,17 @@ export function isShard(value: unknown): value is z.output<typeof shardSchema> {
     const v6 = v3['virtualWorkspaceURL'];
     if (v6 !== undefined && typeof v6 !== 'string') return false;
   }
+  return true;
+}
+
+/** True when `exportedObjectSchema` (src/kcp/exported.ts) accepts `value` and outputs it unchanged. */
+export function isExportedObject(value: unknown): value is z.output<typeof exportedObjectSchema> {
+  if (!isObject(value)) return false;
+  const v1 = value['apiVersion'];
+  if (v1 !== undefined && typeof v1 !== 'string') return false;
+  const v2 = value['kind'];
+  if (v2 !== undefined && typeof v2 !== 'string') return false;
+  if (!isObjectMeta(value['metadata'])) return false;
   return true;
 }
 

@@ -10,6 +10,7 @@ import { APIEXPORTS_V1ALPHA1, APIEXPORTS_V1ALPHA2 } from './apiexport.js';
 import { APIEXPORTENDPOINTSLICES } from './apiexportendpointslice.js';
 import { SELFSUBJECTACCESSREVIEWS } from './access-review.js';
 import { APIRESOURCESCHEMAS } from './apiresourceschema.js';
+import { exportedObjectSchema } from './exported.js';
 import {
   isApiBindingV1alpha1,
   isApiBindingV1alpha2,
@@ -17,6 +18,7 @@ import {
   isApiExportV1alpha1,
   isApiExportV1alpha2,
   isApiResourceSchema,
+  isExportedObject,
   isPartition,
   isSelfSubjectAccessReview,
   isShard,
@@ -35,7 +37,7 @@ let table: ReadonlyMap<object, (value: unknown) => boolean> | undefined;
 
 /**
  * The guard of one of the package's descriptors (by identity: a copy, or a descriptor of your own, has none
- * and is decoded with its zod schema alone), or `undefined`.
+ * and is decoded with its zod schema alone), of any exported-resource descriptor, or `undefined`.
  */
 export function guardOf<T>(desc: ResourceDescriptor<T>): Guard<T> | undefined {
   // Built on first use: the descriptor modules import each other, so no table at import time.
@@ -50,5 +52,7 @@ export function guardOf<T>(desc: ResourceDescriptor<T>): Guard<T> | undefined {
     [SELFSUBJECTACCESSREVIEWS, isSelfSubjectAccessReview],
     [SHARDS, isShard],
   ]);
+  // Descriptors of exported resources are made at run time; they share one schema and so one guard.
+  if (desc.schema === (exportedObjectSchema as unknown)) return isExportedObject as unknown as Guard<T>;
   return table.get(desc) as Guard<T> | undefined;
 }
