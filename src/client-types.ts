@@ -12,6 +12,8 @@ import type { ResponseLimits } from './http/limits.js';
 import type { Logger } from './logger.js';
 import type { ConsumerList } from './consumers/list.js';
 import type { ConsumerEvent, ConsumerOptions } from './consumers/types.js';
+import type { ExportedResource } from './consumers/exported.js';
+import type { ExportedObject, ExportedResourceName } from './kcp/exported.js';
 import type { ResourceClient } from './resource-client.js';
 import type { WatchStatus } from './watch/status.js';
 import type { WatchTuning } from './watch/tuning.js';
@@ -49,6 +51,17 @@ export interface ClientOptions extends ConnectionOptions {
    * rewritten one. @default no rewrite
    */
   rewriteUrl?: ((url: string) => string) | undefined;
+}
+
+/** Options of `exported()`: which resource, how to find the export's endpoints, what to keep of objects. */
+export interface ExportedOptions<T extends ExportedObject = ExportedObject>
+  extends ResolveOptions, ExportedResourceName {
+  /**
+   * What the view keeps of each object: whole objects by default (writes that send an object back keep every
+   * field, `metadata.managedFields` and the last-applied annotation included), or a function of your own.
+   * @default whole objects
+   */
+  transform?: ((object: T) => T) | undefined;
 }
 
 /**
@@ -93,6 +106,19 @@ export interface KcpClient {
    * endpoint URL in parallel. An endpoint that cannot be listed is reported in `failures`.
    */
   listConsumers(ref: ExportRef, options?: ConsumerOptions): Promise<ConsumerList>;
+  /**
+   * An exported resource (`{ group, version, resource }`, e.g. `cowboys.wildwest.dev`) across every consumer
+   * cluster of the export: `watch()` merges one list+watch of `<endpoint>/clusters/*` per endpoint URL and
+   * follows endpoint changes; `list()` and `get()` read that view; `inCluster(cluster)` creates, updates,
+   * patches and deletes objects of one consumer through the endpoint of the shard that hosts it. Objects are
+   * keyed by (endpoint, cluster, namespace, name): objects of the same name in different clusters never
+   * collide. No request is made until a method is called.
+   * @throws InvalidArgumentError for an invalid group, version, resource or kind.
+   */
+  exported<T extends ExportedObject = ExportedObject>(
+    ref: ExportRef,
+    options: ExportedOptions<T>,
+  ): ExportedResource<T>;
   /** Connection lifecycle of the shared watches. */
   readonly status$: Observable<ClientStatus>;
   /** APIExports of this workspace (served as `apis.kcp.io/v1alpha1`, which every kcp version serves). */

@@ -16,6 +16,8 @@ import { EndpointCaches } from './consumers/endpoint-caches.js';
 import { listConsumers, type ConsumerList } from './consumers/list.js';
 import type { ConsumerEvent, ConsumerOptions } from './consumers/types.js';
 import { watchConsumers } from './consumers/watch.js';
+import { exportedResource } from './consumers/exported.js';
+import { exportedDescriptor } from './kcp/exported.js';
 import { resolveOnce } from './endpoints/resolve.js';
 import { InvalidArgumentError } from './errors.js';
 import { displayUrl } from './http/errors.js';
@@ -100,6 +102,27 @@ function makeClient(family: WatchingFamily, workspacePath: string): KcpClient {
           return listConsumers(r, family.endpoints, engage, options.signal);
         },
       );
+    },
+    exported(ref, options) {
+      const target = resolveTarget(ref, workspacePath, options);
+      const desc = exportedDescriptor<never>(options);
+      if (options.transform !== undefined && typeof options.transform !== 'function')
+        throw new InvalidArgumentError('transform must be a function', 'transform');
+      return exportedResource({
+        desc,
+        caches: family.endpoints,
+        transform: options.transform ?? false,
+        exportName: `export ${target.export.path}:${target.export.name}`,
+        endpoints: () =>
+          watchResolution(family.cache, target, {
+            signal: options.signal,
+            onChange: (r) => {
+              family.warnIfFallback(r);
+            },
+          }),
+        resolve: (signal) =>
+          resolveOnce(family.transport, target, { signal: signal ?? options.signal, tuning: family.tuning }),
+      });
     },
     nudgeSlice,
     get status$(): Observable<ClientStatus> {
