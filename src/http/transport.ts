@@ -462,7 +462,7 @@ export function createTransport(options: TransportOptions): HttpTransport {
       call(desc, { method: 'POST', body, contentType: 'application/json' }, cluster, undefined, o),
     update: (desc, cluster, name, body, o: ObjectOptions = {}) =>
       call(desc, { method: 'PUT', body, contentType: 'application/json' }, cluster, name, o),
-    patch: (desc, cluster, name, patch, o: PatchOptions = {}) => {
+    patch: async (desc, cluster, name, patch, o: PatchOptions = {}) => {
       const type = o.patchType ?? 'merge';
       if (!Object.hasOwn(PATCH_TYPES, type)) {
         throw new InvalidArgumentError(

@@ -7,12 +7,16 @@ import {
 } from '../../src/config/connection.js';
 import {
   ApiStatusError,
+  ConflictError,
+  isApiStatusError,
+  isConflict,
   isAbortError,
   isDecodeError,
   isInvalidArgumentError,
   isTimeoutError,
 } from '../../src/errors.js';
 import { createTransport, type HttpTransport } from '../../src/http/transport.js';
+import { exportedDescriptor } from '../../src/kcp/exported.js';
 import {
   closeServers,
   sendJson,
@@ -374,5 +378,117 @@ describe('secrets', () => {
     const timedOut = await rejection(slow.t.get(widgets, 'root', 'a'));
     expect(isTimeoutError(timedOut)).toBe(true);
     expect(leaks(timedOut)).toEqual([]);
+  });
+});
+
+describe('namespaced objects, subresources and patch types', () => {
+  const cowboys = exportedDescriptor({ group: 'wildwest.dev', version: 'v1alpha1', resource: 'cowboys' });
+  const cowboy = (name: string, kind = 'Cowboy') => ({
+    apiVersion: 'wildwest.dev/v1alpha1',
+    kind,
+    metadata: { name, namespace: 'default', resourceVersion: '7' },
+    spec: { intent: 'ride' },
+  });
+
+  it('sends calls to /namespaces/<ns>/<plural>/<name>[/status] and JSON patches as application/json-patch+json', async () => {
+    const { srv, t } = await setup((req, res) => {
+      sendJson(res, req.method === 'POST' ? 201 : 200, cowboy('a'));
+    });
+    const ns = { namespace: 'default' };
+    await t.create(cowboys, 'c1', cowboy('a'), ns);
+    await t.get(cowboys, 'c1', 'a', ns);
+    await t.update(cowboys, 'c1', 'a', cowboy('a'), { ...ns, subresource: 'status' });
+    await t.patch(cowboys, 'c1', 'a', [{ op: 'replace', path: '/spec/intent', value: 'x' }], {
+      ...ns,
+      patchType: 'json',
+    });
+    await t.patch(cowboys, 'c1', 'a', { status: { result: 'y' } }, { ...ns, subresource: 'status' });
+    const r = srv.requests;
+    const base = '/clusters/c1/apis/wildwest.dev/v1alpha1/namespaces/default/cowboys';
+    expect(r.map((x) => `${x.method} ${x.url}`)).toEqual([
+      `POST ${base}`,
+      `GET ${base}/a`,
+      `PUT ${base}/a/status`,
+      `PATCH ${base}/a`,
+      `PATCH ${base}/a/status`,
+    ]);
+    expect(r[3]?.headers['content-type']).toBe('application/json-patch+json');
+    expect(r[4]?.headers['content-type']).toBe('application/merge-patch+json');
+    expect(t.url(cowboys, '*')).toBe(`${srv.url}/clusters/*/apis/wildwest.dev/v1alpha1/cowboys`);
+  });
+
+  it('refuses a bad namespace, a subresource without a name, an unknown patch type and a JSON patch that is not an array, before any request', async () => {
+    const { srv, t } = await setup((_req, res) => {
+      sendJson(res, 200, cowboy('a'));
+    });
+    const refused = async (p: Promise<unknown>) => {
+      const e = await p.then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(isInvalidArgumentError(e)).toBe(true);
+      return String(e);
+    };
+    expect(await refused(t.get(cowboys, 'c1', 'a', { namespace: 'a/b' }))).toContain(
+      'Invalid namespace "a/b"',
+    );
+    expect(() => t.url(cowboys, 'c1', undefined, { subresource: 'status' })).toThrow(/needs an object name/);
+    expect(
+      await refused(t.patch(cowboys, 'c1', 'a', {}, { patchType: 'strategic' as unknown as 'json' })),
+    ).toContain('patchType must be "merge" or "json"');
+    expect(await refused(t.patch(cowboys, 'c1', 'a', { op: 'add' }, { patchType: 'json' }))).toContain(
+      'array of operations',
+    );
+    expect(srv.requests).toEqual([]);
+  });
+
+  it('turns a 409 into a ConflictError that is also an ApiStatusError', async () => {
+    const { t } = await setup((_req, res) => {
+      sendJson(res, 409, {
+        ...statusBody(
+          409,
+          'Conflict',
+          'the object has been modified; please apply your changes to the latest version and try again',
+        ),
+      });
+    });
+    const e = await t.update(cowboys, 'c1', 'a', cowboy('a'), { namespace: 'default' }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(ConflictError);
+    expect(e).toBeInstanceOf(ApiStatusError);
+    expect(isConflict(e)).toBe(true);
+    expect(isApiStatusError(e)).toBe(true);
+    expect((e as ConflictError).currentResourceVersion).toBeUndefined();
+    expect(String(e)).toContain('409 Conflict: the object has been modified');
+  });
+
+  it('accepts objects and lists of any kind for a descriptor without a kind, and refuses another kind when it names one', async () => {
+    const list = {
+      apiVersion: 'wildwest.dev/v1alpha1',
+      kind: 'CowboyList',
+      metadata: { resourceVersion: '9' },
+      items: [cowboy('a'), cowboy('b', 'Horse')],
+    };
+    const { t } = await setup((req, res) => {
+      sendJson(res, 200, req.url?.endsWith('/cowboys') === true ? list : cowboy('a', 'Horse'));
+    });
+    await expect(t.list(cowboys, '*')).resolves.toMatchObject({ resourceVersion: '9' });
+    await expect(t.get(cowboys, 'c1', 'a', { namespace: 'default' })).resolves.toMatchObject({
+      kind: 'Horse',
+    });
+    const strict = exportedDescriptor({
+      group: 'wildwest.dev',
+      version: 'v1alpha1',
+      resource: 'cowboys',
+      kind: 'Cowboy',
+    });
+    const e = await t.get(strict, 'c1', 'a', { namespace: 'default' }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(isDecodeError(e)).toBe(true);
+    expect(String(e)).toContain('kind is "Horse", expected Cowboy');
   });
 });
