@@ -12,7 +12,7 @@
 
 // Client and endpoint discovery
 export { createClient } from './client.js';
-export type { ClientOptions, ClientStatus, KcpClient } from './client-types.js';
+export type { ClientOptions, ClientStatus, ExportedOptions, KcpClient } from './client-types.js';
 export type { ResourceClient } from './resource-client.js';
 export type { CallOptions, ListOptions, WatchItem, WatchOptions } from './http/types.js';
 export { legacyVirtualWorkspaces } from './endpoints/legacy.js';
@@ -25,6 +25,16 @@ export type {
   DisengageReason,
 } from './consumers/types.js';
 export type { ConsumerList } from './consumers/list.js';
+export type {
+  ClusterObjects,
+  ExportedCallOptions,
+  ExportedEvent,
+  ExportedItem,
+  ExportedPatchOptions,
+  ExportedReadOptions,
+  ExportedResource,
+} from './consumers/exported.js';
+export type { ExportedObject, ExportedResourceName } from './kcp/exported.js';
 export type { NudgeOptions, NudgeResult } from './endpoints/nudge.js';
 export type {
   Endpoint,
@@ -43,11 +53,13 @@ export type {
 export {
   AbortError,
   ApiStatusError,
+  ConflictError,
   DecodeError,
   ExecCredentialError,
   InvalidArgumentError,
   isAbortError,
   isApiStatusError,
+  isConflict,
   isDecodeError,
   isExecCredentialError,
   isExpired,

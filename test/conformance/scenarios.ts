@@ -3,13 +3,17 @@
  * and run against every backend (the simulator in `npm test`, real kcp in `npm run test:kcp`). Where kcp
  * versions differ, a scenario branches on {@link Behaviour}, never on the backend's kind.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import type { KcpClient } from '../../src/client-types.js';
 import type { ConsumerEvent } from '../../src/consumers/types.js';
 import type { EndpointChange, EndpointResolution } from '../../src/endpoints/types.js';
-import { isApiStatusError } from '../../src/errors.js';
+import { isApiStatusError, isConflict, type ConflictError } from '../../src/errors.js';
 import { runInProcess } from '../cli/helpers.js';
+import { startExample } from '../examples/run.js';
 import { Recorder } from '../integration/helpers.js';
 import type { ConformanceBackend } from './backend.js';
 import * as op from './ops.js';
@@ -90,6 +94,52 @@ function cli(b: ConformanceBackend, argv: string[]) {
     '--request-timeout',
     '20s',
   ]);
+}
+
+/** Creates a Cowboy with `kubectl create -f` in a consumer workspace, retrying until the bound resource serves. */
+async function kubectlCowboy(
+  b: ConformanceBackend,
+  path: string,
+  name: string,
+  intent: string,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'kcp-endpoints-cowboy-'));
+  const file = join(dir, 'cowboy.json');
+  await writeFile(
+    file,
+    JSON.stringify({ ...op.cowboy(name, intent), metadata: { name, namespace: 'default' } }),
+  );
+  try {
+    const until = Date.now() + b.timing.reactMs;
+    for (;;) {
+      const r = await b.kubectl([`--server=${b.rest.config.base}/clusters/${path}`, 'create', '-f', file]);
+      if (r.code === 0) return;
+      if (Date.now() > until) throw new Error(`kubectl create cowboy ${name} in ${path}: ${r.stderr}`);
+      await sleep(b.kind === 'kcp' ? 250 : 10);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Waits until kubectl's view of a Cowboy shows `status.result`. */
+async function reconciled(b: ConformanceBackend, path: string, name: string, result: string): Promise<void> {
+  await op.eventually(
+    b,
+    `status.result "${result}" on ${path}/${name}`,
+    () =>
+      b.kubectl([
+        `--server=${b.rest.config.base}/clusters/${path}`,
+        'get',
+        'cowboys',
+        name,
+        '-n',
+        'default',
+        '-o',
+        'jsonpath={.status.result}',
+      ]),
+    (r) => r.stdout === result,
+  );
 }
 
 /** kubectl's view of a slice's URLs in `workspace`. */
@@ -749,6 +799,102 @@ export function conformanceScenarios(get: BackendGetter): void {
     } finally {
       consumers.stop();
       await cleanup();
+    }
+  });
+
+  it('merges the Cowboys of every consumer with exported(): one name in several clusters, each behind its shard, writes through that shard, conflicts with the current resourceVersion', async () => {
+    const b = get();
+    const f = await cowboys();
+    const c = client();
+    const name = `${prefix('ex')}-same`;
+    const consumers = [f.c1, f.c2, ...(f.far === undefined ? [] : [f.far])];
+    for (const x of consumers) await op.createCowboy(b, x.path, name);
+    const cows = c.exported<op.Obj & { metadata: { name: string } }>(f.s.ref, {
+      group: 'wildwest.dev',
+      version: 'v1alpha1',
+      resource: 'cowboys',
+      kind: 'Cowboy',
+    });
+    const rec = new Recorder(cows.watch());
+    try {
+      await rec.until(
+        () => rec.values.filter((e) => e.object.metadata.name === name).length >= consumers.length,
+        b.timing.reactMs,
+      );
+      const items = (await cows.list()).filter((i) => i.object.metadata.name === name);
+      expect(items.map((i) => i.cluster).sort()).toEqual(consumers.map((x) => x.cluster).sort());
+      expect(items.find((i) => i.cluster === f.c1.cluster)?.endpoint).toBe(f.url);
+      if (f.far !== undefined) {
+        expect(items.find((i) => i.cluster === f.far?.cluster)?.endpoint).toBe(f.farUrl);
+        // the far consumer is reachable only through its own shard's URL
+        const far = cows.inCluster(f.far.cluster);
+        await far.patchStatus(name, { status: { result: 'far' } }, { namespace: 'default' });
+        const seen = await b.rest.ok<op.Obj>('GET', op.cowboysPath(f.far.path, name));
+        expect(seen.status).toMatchObject({ result: 'far' });
+      }
+      const one = cows.inCluster(f.c1.cluster);
+      const before = await one.get(name, { namespace: 'default' });
+      const after = await one.patch(name, { spec: { intent: 'newer' } }, { namespace: 'default' });
+      const stale = await one.update({ ...before, spec: { intent: 'stale' } }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isConflict(stale)).toBe(true);
+      expect((stale as ConflictError).currentResourceVersion).toBe(after.metadata.resourceVersion);
+      await one.delete(name, { namespace: 'default' });
+      const deleted = await rec.until(
+        (e) => e.type === 'deleted' && e.cluster === f.c1.cluster && e.object.metadata.name === name,
+        b.timing.reactMs,
+      );
+      expect(deleted.endpoint).toBe(f.url);
+    } finally {
+      rec.stop();
+      await cleanup();
+    }
+  });
+
+  it('runs the example provider controller: Cowboys created with kubectl in consumers on every shard get status.result through their shard, while bindings come and go', async () => {
+    const b = get();
+    const f = await cowboys();
+    const tag = prefix('ctl');
+    const ctl = startExample('provider-controller.ts', [f.s.ref, b.context], b.kubeconfig);
+    try {
+      await ctl.until(/watching cowboys/, b.timing.reactMs);
+      const consumers = [f.c1, f.far ?? f.c2];
+      for (const c of consumers) await kubectlCowboy(b, c.path, `${tag}-cb`, 'ride');
+      for (const c of consumers) await reconciled(b, c.path, `${tag}-cb`, 'ride: done');
+      expect(ctl.stdout).toContain(`reconciled ${f.c1.cluster}/default/${tag}-cb: ride: done`);
+      if (f.far !== undefined) expect(ctl.stdout).toContain(`reconciled ${f.far.cluster}/default/${tag}-cb`);
+
+      // a consumer that binds while the controller runs (on the second shard when there is one)
+      const late = `root:${tag}-late`;
+      await b.createWorkspace(late, { shard: f.far === undefined ? 'root' : 'shard-1' });
+      await op.bind(b, late, { path: f.s.provider, name: f.s.name });
+      await op.waitBound(b, late, f.s.name);
+      await kubectlCowboy(b, late, `${tag}-late`, 'arrive');
+      await reconciled(b, late, `${tag}-late`, 'arrive: done');
+      // it unbinds again; the others keep being reconciled
+      await op.unbind(b, late, f.s.name);
+      const edited = await b.kubectl([
+        `--server=${b.rest.config.base}/clusters/${f.c1.path}`,
+        'patch',
+        'cowboys',
+        `${tag}-cb`,
+        '-n',
+        'default',
+        '--type=merge',
+        '-p',
+        '{"spec":{"intent":"rest"}}',
+      ]);
+      expect(edited.stderr).toBe('');
+      await reconciled(b, f.c1.path, `${tag}-cb`, 'rest: done');
+
+      const exit = await ctl.interrupt(b.timing.reactMs);
+      expect(exit.code).toBe(0);
+      expect(ctl.stdout).toMatch(/stopped\n$/);
+      expect(ctl.stderr).toBe('');
+    } finally {
+      ctl.kill();
     }
   });
 }

@@ -444,13 +444,15 @@ describe('namespaced objects, subresources and patch types', () => {
 
   it('turns a 409 into a ConflictError that is also an ApiStatusError', async () => {
     const { t } = await setup((_req, res) => {
-      sendJson(res, 409, {
-        ...statusBody(
+      sendJson(
+        res,
+        409,
+        statusBody(
           409,
           'Conflict',
           'the object has been modified; please apply your changes to the latest version and try again',
         ),
-      });
+      );
     });
     const e = await t.update(cowboys, 'c1', 'a', cowboy('a'), { namespace: 'default' }).then(
       () => undefined,
