@@ -59,6 +59,12 @@ export function apiPath(schemas: SchemaFinding[]): string {
     : 'apis/<group>/<version>/<resource>';
 }
 
+/** Where requests for the published `url` go: its rewritten URL (`--rewrite-url`), else `url` itself. */
+function requestUrlOf(url: string | undefined, r: Report): string {
+  if (url === undefined) return '<url>';
+  return r.rewrittenUrls?.find((w) => w.url === url)?.requestUrl ?? url;
+}
+
 function usageExample(url: string, schemas: SchemaFinding[]): string {
   const api = apiPath(schemas);
   return `Point your controller at the URL(s); e.g. list across all consumers: kubectl get --raw '${url}/clusters/*/${api}' (with the provider's credentials)`;
@@ -189,7 +195,7 @@ export function nextSteps(r: Report, refText: string): string[] {
   steps.push(...schemaSteps(r));
   switch (res.phase) {
     case 'Ready':
-      steps.push(usageExample(res.urls[0] ?? '<url>', r.schemas));
+      steps.push(usageExample(requestUrlOf(res.urls[0], r), r.schemas));
       steps.push(`Follow changes as bindings come and go: kcp-endpoints watch ${refText}`);
       break;
     case 'AwaitingBinding': {
