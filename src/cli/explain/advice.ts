@@ -17,6 +17,7 @@ import {
   widenPartitionStep,
 } from '../../endpoints/next-steps.js';
 import type { Condition } from '../../kcp/meta.js';
+import { redactUrlUserinfo } from '../../redact.js';
 import type { ObjectRef } from '../../kcp/paths.js';
 import type { ExplainReport, SchemaFinding, VerbCheck } from './types.js';
 
@@ -59,10 +60,14 @@ export function apiPath(schemas: SchemaFinding[]): string {
     : 'apis/<group>/<version>/<resource>';
 }
 
-/** Where requests for the published `url` go: its rewritten URL (`--rewrite-url`), else `url` itself. */
+/**
+ * Where requests for the published `url` go: its rewritten URL (`--rewrite-url`), else `url` itself; a user
+ * name and password in it redacted.
+ */
 function requestUrlOf(url: string | undefined, r: Report): string {
   if (url === undefined) return '<url>';
-  return r.rewrittenUrls?.find((w) => w.url === url)?.requestUrl ?? url;
+  const shown = redactUrlUserinfo(url);
+  return r.rewrittenUrls?.find((w) => w.url === shown)?.requestUrl ?? shown;
 }
 
 function usageExample(url: string, schemas: SchemaFinding[]): string {
