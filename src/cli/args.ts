@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ResolveMode } from '../endpoints/types.js';
 import { MAX_TIMER_MS } from '../timers.js';
 import { parseDuration } from './duration.js';
+import { parseRewriteUrls, RewriteUrlError } from './rewrite.js';
 
 /** {@link MAX_TIMER_MS} as a duration flag value: `596h31m23s`. */
 const MAX_DURATION_TEXT = `${Math.floor(MAX_TIMER_MS / 3_600_000)}h${Math.floor((MAX_TIMER_MS % 3_600_000) / 60_000)}m${Math.floor((MAX_TIMER_MS % 60_000) / 1_000)}s`;
@@ -53,6 +54,8 @@ export interface CliArgs {
   mode?: ResolveMode | undefined;
   /** `--slice`. */
   slice?: string | undefined;
+  /** `--rewrite-url FROM=TO` (repeatable) as the client's `rewriteUrl`; `undefined` without the flag. */
+  rewriteUrl?: ((url: string) => string) | undefined;
   /** Output format (validated against the command). */
   output: string;
   /** `wait --for`. */
@@ -222,7 +225,18 @@ export function parseCli(argv: readonly string[]): CliArgs {
   };
   if (help || version) return out;
   validate(out, str);
+  out.rewriteUrl = rewriteFlag(v['rewrite-url'], hintFor(command));
   return out;
+}
+
+function rewriteFlag(value: unknown, hint: string): ((url: string) => string) | undefined {
+  const values = Array.isArray(value) ? value.filter((x) => typeof x === 'string') : [];
+  try {
+    return parseRewriteUrls(values);
+  } catch (e) {
+    if (e instanceof RewriteUrlError) throw new UsageError(e.message, hint);
+    throw e;
+  }
 }
 
 function validate(out: CliArgs, str: (name: string) => string | undefined): void {

@@ -134,6 +134,14 @@ export const FLAGS: readonly FlagDef[] = [
     commands: SERVER_COMMANDS,
   },
   {
+    name: 'rewrite-url',
+    type: 'string',
+    multiple: true,
+    value: 'FROM=TO',
+    help: 'Send requests for endpoint URLs that start with FROM to TO instead (absolute http(s) URLs; repeatable, longest FROM wins)',
+    commands: RESOLVE_COMMANDS,
+  },
+  {
     name: 'output',
     short: 'o',
     type: 'string',

@@ -59,10 +59,13 @@ const HELP: Record<CommandName, CommandHelp> = {
       'cluster (CLUSTER, PATH, ENDPOINT, PHASE, READY), ready bindings only unless --engage any. --watch keeps\n' +
       'following and prints one line per engaged, updated or disengaged consumer until Ctrl-C (-o ndjson: one\n' +
       'JSON event per line). Without URLs it exits like get (3, 4 or 5); an endpoint that cannot be listed is\n' +
-      'named on stderr and the exit code is that of its error.',
+      'named on stderr and the exit code is that of its error. When a published shard URL is not reachable\n' +
+      'from here, --rewrite-url FROM=TO sends the requests for the URLs that start with FROM to TO instead;\n' +
+      'ENDPOINT stays the published URL, the url field of -o json/ndjson is the one requests go to.',
     examples: [
       'kcp-endpoints consumers root:org:provider:today-cowboys',
       'kcp-endpoints consumers root:org:provider:today-cowboys --watch -o ndjson | jq -r .cluster',
+      'kcp-endpoints consumers root:org:provider:today-cowboys --rewrite-url https://10.0.0.5:6443=https://127.0.0.1:7443',
     ],
   },
   explain: {
@@ -74,7 +77,8 @@ const HELP: Record<CommandName, CommandHelp> = {
       'what it found and the exact command that fixes the cause: a missing Partition or one whose selector does\n' +
       'not parse, a binding whose shard is outside the partition or has no virtualWorkspaceURL, a slice that\n' +
       'names the export by another text than its canonical path, a lingering EndpointURLsReady condition.\n' +
-      'Reads the slice and the export once and resolves from them. Exits like get.',
+      'Reads the slice and the export once and resolves from them. With --rewrite-url, each URL a rewrite\n' +
+      'changes is shown with the URL requests go to (json: rewrittenUrls). Exits like get.',
     examples: [
       'kcp-endpoints explain root:org:provider:today-cowboys',
       'kcp-endpoints explain root:org:provider:today-cowboys --consumer root:org:consumer -o json',

@@ -76,6 +76,7 @@ export function clientOptions(args: CliArgs, io: CliIo): ClientOptions {
     insecureSkipTlsVerify: args.insecureSkipTlsVerify ? true : undefined,
     workspace: args.workspace,
     requestTimeoutMs: args.requestTimeoutMs,
+    rewriteUrl: args.rewriteUrl,
     logger: cliLogger(io, args.verbosity),
   };
 }

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPath, nextSteps } from '../../src/cli/explain/advice.js';
+import { rewrittenUrls } from '../../src/cli/explain/gather.js';
 import { renderExplain } from '../../src/cli/explain/render.js';
 import type { ExplainReport } from '../../src/cli/explain/types.js';
 import { styleFor } from '../../src/cli/io.js';
 import { startKcpSimulator, type KcpSimulator } from '../../src/testing/index.js';
+import { parseRewriteUrls } from '../../src/cli/rewrite.js';
 import { AWAITING, MemoryStream, runInProcess } from './helpers.js';
 
 const exp = { path: 'root:p', name: 'x' };
@@ -100,6 +102,39 @@ describe('explain advice', () => {
       'apis/wildwest.dev/<version>/cowboys',
     );
     expect(apiPath([])).toBe('apis/<group>/<version>/<resource>');
+  });
+
+  it('shows rewritten URLs without the password of a published URL, escaped, and uses them in the usage example', () => {
+    const rewrite = parseRewriteUrls(['https://a:1=https://b:2']);
+    if (rewrite === undefined) throw new Error('no rewrite function');
+    const urls = ['https://user:pw-hunter22@a:1/services/x', 'https://c:3/y\u001b[2J'];
+    const rewritten = rewrittenUrls(urls, rewrite);
+    expect(rewritten).toEqual([
+      { url: 'https://[REDACTED]@a:1/services/x', requestUrl: 'https://b:2/services/x' },
+    ]);
+    const ready: Omit<ExplainReport, 'nextSteps'> = {
+      ...report,
+      resolution: {
+        ...resolution,
+        source: 'endpointSlice',
+        phase: 'Ready',
+        reason: 'SliceHasEndpoints',
+        urls,
+        endpoints: urls.map((url) => ({ url })),
+      },
+      rewrittenUrls: rewritten,
+    };
+    const steps = nextSteps(ready, 'root:p:x');
+    const text = renderExplain({ ...ready, nextSteps: steps }, plain);
+    expect(text).toContain(
+      '\n  https://[REDACTED]@a:1/services/x → https://b:2/services/x (rewritten)\n  https://c:3/y\\u001b[2J\n',
+    );
+    expect(text).not.toContain('pw-hunter22');
+    expect(steps[0]).toContain("kubectl get --raw 'https://b:2/services/x/clusters/*/");
+    // without the flag the report has no rewritten URLs, and the published URL (redacted) is the example
+    expect(nextSteps({ ...ready, rewrittenUrls: undefined }, 'root:p:x')[0]).toContain(
+      "kubectl get --raw 'https://[REDACTED]@a:1/services/x/clusters/*/",
+    );
   });
 
   it('renders schemas, bindings being deleted and failed reads', () => {

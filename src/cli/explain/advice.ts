@@ -17,6 +17,7 @@ import {
   widenPartitionStep,
 } from '../../endpoints/next-steps.js';
 import type { Condition } from '../../kcp/meta.js';
+import { redactUrlUserinfo } from '../../redact.js';
 import type { ObjectRef } from '../../kcp/paths.js';
 import type { ExplainReport, SchemaFinding, VerbCheck } from './types.js';
 
@@ -57,6 +58,16 @@ export function apiPath(schemas: SchemaFinding[]): string {
   return parts.length >= 3
     ? `apis/${parts.slice(2).join('.')}/<version>/${parts[1] ?? ''}`
     : 'apis/<group>/<version>/<resource>';
+}
+
+/**
+ * Where requests for the published `url` go: its rewritten URL (`--rewrite-url`), else `url` itself; a user
+ * name and password in it redacted.
+ */
+function requestUrlOf(url: string | undefined, r: Report): string {
+  if (url === undefined) return '<url>';
+  const shown = redactUrlUserinfo(url);
+  return r.rewrittenUrls?.find((w) => w.url === shown)?.requestUrl ?? shown;
 }
 
 function usageExample(url: string, schemas: SchemaFinding[]): string {
@@ -189,7 +200,7 @@ export function nextSteps(r: Report, refText: string): string[] {
   steps.push(...schemaSteps(r));
   switch (res.phase) {
     case 'Ready':
-      steps.push(usageExample(res.urls[0] ?? '<url>', r.schemas));
+      steps.push(usageExample(requestUrlOf(res.urls[0], r), r.schemas));
       steps.push(`Follow changes as bindings come and go: kcp-endpoints watch ${refText}`);
       break;
     case 'AwaitingBinding': {

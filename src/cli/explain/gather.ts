@@ -21,6 +21,7 @@ import { formatLabelSelector, labelSelectorProblem, parseSelectorString } from '
 import { PARTITIONS } from '../../kcp/partition.js';
 import type { ObjectRef } from '../../kcp/paths.js';
 import { SHARDS, SHARDS_WORKSPACE } from '../../kcp/shard.js';
+import { redactUrlUserinfo } from '../../redact.js';
 import type { ResourceClient } from '../../resource-client.js';
 import type {
   AccessFinding,
@@ -30,6 +31,7 @@ import type {
   ExportFinding,
   LookupState,
   PartitionFinding,
+  RewrittenUrl,
   SchemaFinding,
   ShardsFinding,
   SliceFinding,
@@ -299,17 +301,31 @@ async function gatherAccess(transport: Transport | undefined, exp: ExportFinding
 }
 
 /**
+ * The URLs of a resolution that `rewrite` changes, each with the URL requests go to. A user name and password
+ * in a published URL are redacted (the rewritten URL carries none: its scheme, host and port come from TO).
+ */
+export function rewrittenUrls(urls: readonly string[], rewrite: (url: string) => string): RewrittenUrl[] {
+  return urls.flatMap((url) => {
+    const requestUrl = rewrite(url);
+    return requestUrl === url
+      ? []
+      : [{ url: redactUrlUserinfo(url), requestUrl: redactUrlUserinfo(requestUrl) }];
+  });
+}
+
+/**
  * Walks APIExport → APIResourceSchemas → APIBindings (in `consumers`) → APIExportEndpointSlice → Partition →
  * Shards, checks access to the export's virtual workspace, and resolves from what it read (the slice and the
  * export are read once, so the findings and the verdict cannot disagree). Every failure becomes a finding;
  * only invalid arguments, and a failed read of the slice or the export other than 401/403/404 (like `get`),
- * throw.
+ * throw. With `rewriteUrl` (`--rewrite-url`), the report lists the URLs it changes (`rewrittenUrls`).
  */
 export async function gatherReport(
   client: KcpClient,
   refs: { export: ObjectRef; slice: ObjectRef },
   consumers: readonly string[],
   options: ResolveOptions,
+  rewriteUrl?: (url: string) => string,
 ): Promise<Omit<ExplainReport, 'nextSteps'>> {
   for (const c of consumers) client.workspace(c); // validates (throws InvalidArgumentError) before any I/O
   const transport = clientTransport(client);
@@ -345,5 +361,6 @@ export async function gatherReport(
     shards,
     access,
     resolution,
+    ...(rewriteUrl === undefined ? {} : { rewrittenUrls: rewrittenUrls(resolution?.urls ?? [], rewriteUrl) }),
   };
 }

@@ -1,6 +1,7 @@
 import type { Condition } from '../../kcp/meta.js';
 import { formatRef } from '../../kcp/paths.js';
 import { colourPhase } from '../format.js';
+import { redactUrlUserinfo } from '../../redact.js';
 import { escapeControl as x } from '../../text.js';
 import { safeText, type Style } from '../io.js';
 import type { ExplainReport, LookupState } from './types.js';
@@ -152,7 +153,15 @@ export function renderExplain(r: ExplainReport, style: Style): string {
     out.push(
       `  ${colourPhase(res.phase, style)} (${res.reason}), source ${res.source}, ${plural(res.urls.length, 'URL')}`,
     );
-    for (const u of res.urls) out.push(`  ${x(u)}`);
+    const rewritten = new Map((r.rewrittenUrls ?? []).map((w) => [w.url, w.requestUrl]));
+    for (const u of res.urls) {
+      const shown = redactUrlUserinfo(u);
+      const to = rewritten.get(shown);
+      out.push(`  ${x(shown)}${to === undefined ? '' : ` → ${x(to)} ${style.dim('(rewritten)')}`}`);
+    }
+    if (r.rewrittenUrls?.length === 0 && res.urls.length > 0) {
+      out.push(`  ${style.dim('--rewrite-url changes none of these URLs')}`);
+    }
     out.push(`  ${x(res.message)}`);
     for (const w of res.warnings) out.push(`  ${style.yellow(`warning: ${x(w)}`)}`);
   }

@@ -133,6 +133,14 @@ export interface AccessFinding {
   verbs: AccessVerb[];
 }
 
+/** A published endpoint URL that `--rewrite-url` changes, and the URL requests for it go to instead. */
+export interface RewrittenUrl {
+  /** The published URL, as in the resolution's `urls` (a user name and password in it redacted). */
+  url: string;
+  /** The URL requests go to (the rewrite applied). */
+  requestUrl: string;
+}
+
 /** The whole chain, in the order explain walks it, plus the verdict and what to do. */
 export interface ExplainReport {
   export: ExportFinding;
@@ -147,6 +155,11 @@ export interface ExplainReport {
   access: AccessFinding;
   /** The resolution `get` would print, computed from the objects read above; `null` when every object was refused. */
   resolution: EndpointResolution | null;
+  /**
+   * With `--rewrite-url`: the URLs of `resolution` that a rewrite changes, in their order (empty when it changes
+   * none of them). Absent without the flag.
+   */
+  rewrittenUrls?: RewrittenUrl[] | undefined;
   /** Concrete next steps, most important first. */
   nextSteps: string[];
 }
