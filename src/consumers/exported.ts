@@ -170,6 +170,9 @@ export function exportedResource<T extends ExportedObject>(deps: ExportedDeps<T>
               routes.set(cluster, endpoint);
               if (before === now) continue;
               seen.set(key, now);
+              // A relist after a failure lists every object again: only a new resourceVersion is a change.
+              if (before?.metadata.resourceVersion === now.metadata.resourceVersion && before !== undefined)
+                continue;
               emit({ type: before === undefined ? 'added' : 'modified', endpoint, cluster, object: now });
             }
           }

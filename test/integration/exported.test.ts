@@ -266,6 +266,29 @@ describe('exported(): a multi-cluster informer over the virtual workspaces (simu
     await createCowboy('b', 'four');
     const four = await rec.until((e) => e.object.metadata.name === 'four');
     expect(four.cluster).toBe(cluster('b'));
+    // the relist after the failures lists 'two' again, unchanged: no event for it
+    expect(rec.values.filter((e) => e.type !== 'added').map(brief)).toEqual([]);
+    rec.subscription.unsubscribe();
+  });
+
+  it('reports nothing for unchanged objects when an endpoint heals from a failure it showed (a 403 list)', async () => {
+    const { s, client, createCowboy } = await twoShards();
+    await createCowboy('b', 'two');
+    const cows = client.exported<Cowboy>(REF, COWBOYS);
+    const rec = new Recorder(cows.watch());
+    await rec.until(() => rec.values.length >= 1);
+    const beta = /^\/shards\/beta\/.*cowboys/;
+    s.faults.inject({ kind: 'http', status: 403, match: { path: beta, verb: 'list' }, times: 1 });
+    s.faults.inject({ kind: 'expired-event', match: { path: beta, verb: 'watch' } });
+    await createCowboy('b', 'three');
+    await rec.until((e) => e.object.metadata.name === 'three');
+    await until(
+      () => s.faults.history.some((h) => h.kind === 'http'),
+      () => 'the 403 on the beta endpoint',
+    );
+    await createCowboy('b', 'four');
+    await rec.until((e) => e.object.metadata.name === 'four');
+    expect(rec.values.map(brief).filter((x) => !x.startsWith('added'))).toEqual([]);
     rec.subscription.unsubscribe();
   });
 
