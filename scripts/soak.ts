@@ -1,8 +1,8 @@
 /**
  * Reliability soak: `npm run soak -- --seeds N --duration S` runs seeds 1..N (or `--start K`), each a random
- * schedule of faults and churn for S seconds while several watchEndpoints subscribers run, then checks the
- * invariants. `--seed X` re-runs one seed. `--memory S` instead holds one watch for S seconds of churn and
- * reports heap growth. Exit code 1 when a seed failed; each failure prints a one-line reproduction command.
+ * schedule of faults and churn for S seconds while several watchEndpoints and watchConsumers subscribers run,
+ * then checks the invariants. `--seed X` re-runs one seed. `--memory S` instead holds one watch for S seconds
+ * of churn and reports heap growth. Exit code 1 when a seed failed; each failure prints a one-line reproduction command.
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -68,6 +68,7 @@ const failed: SeedResult[] = [];
 const converge: number[] = [];
 let faults = 0;
 let emissions = 0;
+let consumerEvents = 0;
 let execSeeds = 0;
 let execRuns = 0;
 for (const seed of seeds) {
@@ -83,6 +84,9 @@ for (const seed of seeds) {
       skipped: 0,
       faults: 0,
       emissions: 0,
+      consumerSubscribers: 0,
+      consumerEvents: 0,
+      consumersEngaged: 0,
       convergeMs: 0,
       exec: false,
       revokedTokens: 0,
@@ -92,6 +96,7 @@ for (const seed of seeds) {
   }
   faults += result.faults;
   emissions += result.emissions;
+  consumerEvents += result.consumerEvents;
   converge.push(result.convergeMs);
   if (result.exec) {
     execSeeds += 1;
@@ -105,7 +110,8 @@ for (const seed of seeds) {
     );
   } else if (seeds.length <= 20 || seed % 50 === 0) {
     process.stdout.write(
-      `ok   seed ${seed} (${result.steps} steps, ${result.faults} faults, ${result.emissions} emissions, converged in ${result.convergeMs} ms)\n`,
+      `ok   seed ${seed} (${result.steps} steps, ${result.faults} faults, ${result.emissions} emissions, ` +
+        `${result.consumerEvents} consumer events, ${result.consumersEngaged} engaged at the end, converged in ${result.convergeMs} ms)\n`,
     );
   }
 }
@@ -114,7 +120,7 @@ const q = (p: number): number =>
   converge[Math.min(converge.length - 1, Math.floor(p * converge.length))] ?? 0;
 process.stdout.write(
   `\n${seeds.length - failed.length} passed, ${failed.length} failed in ${Math.round((Date.now() - started) / 1000)} s; ` +
-    `${faults} faults injected, ${emissions} emissions, ${execSeeds} seeds on exec tokens (${execRuns} plugin runs); ` +
+    `${faults} faults injected, ${emissions} emissions, ${consumerEvents} consumer events, ${execSeeds} seeds on exec tokens (${execRuns} plugin runs); ` +
     `convergence after faults stop p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms\n`,
 );
 for (const f of failed) process.stdout.write(`reproduce: ${reproduction(f.seed, durationMs)}\n`);

@@ -2,6 +2,13 @@ import { createClient } from '../../src/client.js';
 import type { EndpointResolution, ResolveOptions } from '../../src/endpoints/types.js';
 import { silentLogger } from '../../src/logger.js';
 import type { KcpSimulator } from '../../src/testing/index.js';
+import {
+  consumerDiff,
+  consumerStreamInvariants,
+  consumerTruth,
+  type ConsumerMap,
+  type ConsumerWatched,
+} from './consumers.js';
 import { activeHandles, outcome, type Subscriber, until } from './observe.js';
 
 /** A subscriber with what the invariants need to know about it. */
@@ -20,6 +27,8 @@ export interface Watched {
 export interface InvariantInput {
   sim: KcpSimulator;
   subscribers: Watched[];
+  /** `watchConsumers` subscribers (those stopped early are only checked for their event sequence). */
+  consumers: ConsumerWatched[];
   /** When faults stopped (`performance.now()`). */
   stoppedAt: number;
   /** Active handles before any client existed. */
@@ -35,7 +44,10 @@ export const DRAIN_MS = 1_000;
 
 const HANDLE_KINDS = ['Timeout', 'TCPSocketWrap', 'ProcessWrap', 'PipeWrap'];
 
-async function serverTruth(sim: KcpSimulator, subscribers: Watched[]): Promise<EndpointResolution[]> {
+async function serverTruth(
+  sim: KcpSimulator,
+  subscribers: Array<{ ref: string; options: ResolveOptions }>,
+): Promise<EndpointResolution[]> {
   const client = createClient({
     server: `${sim.url}/clusters/root`,
     token: sim.token,
@@ -93,22 +105,34 @@ function handleLeaks(baseline: Map<string, number>): string[] {
 }
 
 /**
- * Checks every invariant of the soak: convergence to the server's truth within 2 s of faults stopping, no
- * two consecutive identical emissions, no emission before the initial lists, no Forbidden for authorised
- * users, no stream error or completion, and after unsubscribe no watch, socket, timer or child process left.
+ * Checks every invariant of the soak: convergence to the server's truth within 2 s of faults stopping (for
+ * `watchEndpoints` subscribers their last emission, for `watchConsumers` subscribers the consumers replayed
+ * from their events against the model's, see {@link consumerTruth}), no two consecutive identical emissions,
+ * no emission before the initial lists, no Forbidden for authorised users, the consumer event sequence rules
+ * (see {@link consumerStreamInvariants}), no stream error or completion, and after unsubscribe no watch,
+ * socket, timer or child process left.
  */
 export async function checkInvariants(
   input: InvariantInput,
 ): Promise<{ failures: string[]; convergeMs: number }> {
   const { sim, subscribers, stoppedAt } = input;
+  const consumers = input.consumers.filter((c) => !c.stoppedEarly);
   const failures: string[] = [];
-  const truth = await serverTruth(sim, subscribers);
+  const [truth, consumerUrls] = await Promise.all([
+    serverTruth(sim, subscribers),
+    serverTruth(sim, consumers),
+  ]);
+  const consumersTruth: ConsumerMap[] = consumers.map((c, i) =>
+    consumerTruth(sim, c.export, consumerUrls[i]!.urls, c.options.engage),
+  );
   const matches = (i: number): boolean => {
     const last = subscribers[i]!.sub.last;
     return last !== undefined && outcome(last) === outcome(truth[i]!);
   };
+  const consumerMatches = (i: number): boolean =>
+    consumerDiff(consumers[i]!.sub.summary(), consumersTruth[i]!).length === 0;
   const converged = await until(
-    () => subscribers.every((_w, i) => matches(i)),
+    () => subscribers.every((_w, i) => matches(i)) && consumers.every((_c, i) => consumerMatches(i)),
     Math.max(0, stoppedAt + CONVERGE_MS - performance.now()),
   );
   const convergeMs = Math.round(performance.now() - stoppedAt);
@@ -120,9 +144,21 @@ export async function checkInvariants(
         `${w.sub.label}: last emission ${last === undefined ? 'none' : outcome(last)} ≠ truth ${outcome(truth[i]!)} ${CONVERGE_MS} ms after faults stopped`,
       );
     });
+    consumers.forEach((c, i) => {
+      const diff = consumerDiff(c.sub.summary(), consumersTruth[i]!);
+      if (diff.length === 0) return;
+      failures.push(
+        `${c.sub.label}: consumers ≠ the model's ${CONVERGE_MS} ms after faults stopped (endpoints ${consumerUrls[i]!.urls.join(', ') || 'none'}):\n    ${diff.join('\n    ')}`,
+      );
+    });
   }
   for (const w of subscribers) failures.push(...streamInvariants(w));
+  for (const c of input.consumers) failures.push(...consumerStreamInvariants(c));
   for (const w of subscribers) w.sub.stop();
+  for (const c of input.consumers) {
+    c.sub.stop();
+    c.shadow.stop();
+  }
   input.stopTokens();
   const drained = await until(() => sim.watches() === 0 && sim.connections() === 0, DRAIN_MS);
   if (!drained) {

@@ -30,10 +30,38 @@ export function instrumentedHttp(): { http: AxiosInstance; listedAt: Map<string,
   return { http, listedAt, agent };
 }
 
+/**
+ * When something was observed: `at` (`performance.now()`), `seq` (a counter shared by every recorder of the
+ * process, so histories of different subscribers can be ordered) and `burst` (the same for everything
+ * observed in one synchronous run of code, before the microtask queue moves on).
+ */
+export interface Stamp {
+  at: number;
+  seq: number;
+  burst: number;
+}
+
+let seq = 0;
+let burst = 0;
+let burstOpen = false;
+
+/** A {@link Stamp} for now. */
+export function stamp(): Stamp {
+  if (!burstOpen) {
+    burstOpen = true;
+    burst += 1;
+    queueMicrotask(() => {
+      burstOpen = false;
+    });
+  }
+  seq += 1;
+  return { at: performance.now(), seq, burst };
+}
+
 /** One watchEndpoints subscriber and everything it emitted. */
 export class Subscriber {
-  /** Emissions with their time (`performance.now()`). */
-  readonly emissions: Array<{ at: number; change: EndpointChange }> = [];
+  /** Emissions with their {@link Stamp}. */
+  readonly emissions: Array<Stamp & { change: EndpointChange }> = [];
   private readonly subscription: Subscription;
   /** An error the stream ended with (it never should). */
   error: unknown;
@@ -47,7 +75,7 @@ export class Subscriber {
     readonly since = performance.now(),
   ) {
     this.subscription = source.subscribe({
-      next: (change) => this.emissions.push({ at: performance.now(), change }),
+      next: (change) => this.emissions.push({ ...stamp(), change }),
       error: (e: unknown) => {
         this.error = e;
       },

@@ -23,7 +23,7 @@ export const ALL_EXPORTS: ExportId[] = PROVIDERS.flatMap((path) => EXPORTS.map((
 
 /** One scheduled action of a seed. */
 export type Op =
-  | { kind: 'bind' | 'unbind'; consumer: string; export: ExportId }
+  | { kind: 'bind' | 'unbind'; consumer: string; export: ExportId; binding: string }
   | { kind: 'deleteExport' | 'createExport' | 'deleteSlice' | 'createSlice'; export: ExportId }
   | { kind: 'fault'; spec: FaultSpec };
 
@@ -40,21 +40,35 @@ export function exportKey(e: ExportId): string {
   return `${e.path}:${e.name}`;
 }
 
-function bindingName(e: ExportId): string {
-  return `${e.path.split(':').pop() ?? 'x'}-${e.name}`;
+/**
+ * The names a consumer's bindings to an export take: usually the first; the second makes two bindings of one
+ * workspace to one export (the consumer stays engaged until both are gone).
+ */
+export function bindingNames(e: ExportId): [string, string] {
+  const base = `${e.path.split(':').pop() ?? 'x'}-${e.name}`;
+  return [base, `${base}-b`];
 }
 
-/** A random fault of any simulator kind, against lists or watches of slices or exports. */
+/** The virtual-workspace URL of a shard of the world: the root shard's is the simulator's own URL. */
+export function shardVirtualWorkspaceUrl(sim: KcpSimulator, shard: string): string {
+  return shard === 'root' ? sim.url : `${sim.url}/shards/${shard}`;
+}
+
+/**
+ * A random fault of any simulator kind, against lists or watches of slices or exports in the provider
+ * workspaces, or (one in four) of APIBindings across consumers in a virtual workspace (`/clusters/*`).
+ */
 export function randomFault(r: Rng): FaultSpec {
   const kind = pick(r, ['drop', 'http', 'expired-event', 'stall', 'malformed-line', 'split-line'] as const);
   const streamOnly = kind === 'expired-event' || kind === 'malformed-line' || kind === 'split-line';
   const verb = streamOnly || kind === 'stall' ? 'watch' : pick(r, ['list', 'watch'] as const);
+  const bindings = r() < 0.25;
   const spec: FaultSpec = {
     kind,
     match: {
-      resource: pick(r, RESOURCES),
+      resource: bindings ? 'apibindings' : pick(r, RESOURCES),
       verb,
-      ...(r() < 0.3 ? { cluster: pick(r, PROVIDERS) } : {}),
+      ...(bindings ? { cluster: '*' } : r() < 0.3 ? { cluster: pick(r, PROVIDERS) } : {}),
     },
     times: int(r, 1, 2),
     afterEvents: int(r, 0, 3),
@@ -68,10 +82,11 @@ export function randomFault(r: Rng): FaultSpec {
 }
 
 /**
- * The deterministic schedule of a seed: bindings churning across 3 shards, exports and slices deleted and
- * re-created, and faults of every kind, one action every 5–40 ms for `durationMs`. Actions are chosen
- * against a model of the world so most of them are valid; the model is approximate on purpose (an action
- * the simulator refuses is skipped and counted).
+ * The deterministic schedule of a seed: bindings churning across 3 shards (now and then a second binding of
+ * one workspace to the same export), exports and slices deleted and re-created, and faults of every kind,
+ * one action every 5–40 ms for `durationMs`. Actions are chosen against a model of the world so most of
+ * them are valid; the model is approximate on purpose (an action the simulator refuses is skipped and
+ * counted).
  */
 export function planSchedule(r: Rng, durationMs: number): Step[] {
   const bound = new Set<string>();
@@ -89,8 +104,9 @@ export function planSchedule(r: Rng, durationMs: number): Step[] {
     let op: Op;
     if (roll < 0.6) {
       const consumer = pick(r, CONSUMERS).path;
-      const b = `${consumer}|${k}`;
-      op = bound.has(b) ? { kind: 'unbind', consumer, export: e } : { kind: 'bind', consumer, export: e };
+      const binding = bindingNames(e)[r() < 0.25 ? 1 : 0];
+      const b = `${consumer}|${k}|${binding}`;
+      op = { kind: bound.has(b) ? 'unbind' : 'bind', consumer, export: e, binding };
       if (bound.has(b)) bound.delete(b);
       else bound.add(b);
     } else if (roll < 0.8) {
@@ -112,9 +128,13 @@ export function planSchedule(r: Rng, durationMs: number): Step[] {
   return steps;
 }
 
-/** Creates shards, provider and consumer workspaces and every export. */
+/**
+ * Creates shards (each with its virtual workspace served by the simulator, see
+ * {@link shardVirtualWorkspaceUrl}), provider and consumer workspaces and every export.
+ */
 export function buildWorld(sim: KcpSimulator): void {
-  for (const s of SHARDS) if (s !== 'root') sim.addShard(s);
+  for (const s of SHARDS)
+    if (s !== 'root') sim.addShard(s, { virtualWorkspaceURL: shardVirtualWorkspaceUrl(sim, s) });
   for (const p of PROVIDERS) sim.createWorkspace(p);
   for (const c of CONSUMERS) sim.createWorkspace(c.path, { shard: c.shard });
   for (const e of ALL_EXPORTS) sim.createExport(e.path, e.name);
@@ -128,10 +148,10 @@ export function applyOp(sim: KcpSimulator, op: Op): boolean {
         sim.faults.inject(op.spec);
         break;
       case 'bind':
-        sim.bind(op.consumer, exportKey(op.export), { name: bindingName(op.export) });
+        sim.bind(op.consumer, exportKey(op.export), { name: op.binding });
         break;
       case 'unbind':
-        sim.unbind(op.consumer, bindingName(op.export));
+        sim.unbind(op.consumer, op.binding);
         break;
       case 'deleteExport':
         sim.deleteExport(op.export.path, op.export.name);
@@ -156,6 +176,6 @@ export function applyOp(sim: KcpSimulator, op: Op): boolean {
 export function describeOp(op: Op): string {
   if (op.kind === 'fault') return `fault ${JSON.stringify(op.spec)}`;
   if (op.kind === 'bind' || op.kind === 'unbind')
-    return `${op.kind} ${op.consumer} → ${exportKey(op.export)}`;
+    return `${op.kind} ${op.consumer} → ${exportKey(op.export)} (${op.binding})`;
   return `${op.kind} ${exportKey(op.export)}`;
 }
