@@ -12,7 +12,7 @@
 
 // Client and endpoint discovery
 export { createClient } from './client.js';
-export type { ClientOptions, ClientStatus, KcpClient } from './client-types.js';
+export type { ClientOptions, ClientStatus, KcpClient, WatchEndpointsOptions } from './client-types.js';
 export type { ResourceClient } from './resource-client.js';
 export type { CallOptions, ListOptions, WatchItem, WatchOptions } from './http/types.js';
 export { legacyVirtualWorkspaces } from './endpoints/legacy.js';
@@ -25,6 +25,7 @@ export type {
   DisengageReason,
 } from './consumers/types.js';
 export type { ConsumerList } from './consumers/list.js';
+export type { ProbeTarget } from './consumers/probe.js';
 export type { NudgeOptions, NudgeResult } from './endpoints/nudge.js';
 export type {
   Endpoint,
