@@ -14,6 +14,7 @@ import type { ConsumerList } from './consumers/list.js';
 import type { ConsumerEvent, ConsumerOptions } from './consumers/types.js';
 import type { ExportedResource } from './consumers/exported.js';
 import type { ExportedObject, ExportedResourceName } from './kcp/exported.js';
+import type { ProbeTarget } from './consumers/probe.js';
 import type { ResourceClient } from './resource-client.js';
 import type { WatchStatus } from './watch/status.js';
 import type { WatchTuning } from './watch/tuning.js';
@@ -64,10 +65,25 @@ export interface ExportedOptions<T extends ExportedObject = ExportedObject>
   transform?: ((object: T) => T) | undefined;
 }
 
+/** Options of {@link KcpClient.watchEndpoints}: those of `resolveEndpoints`, and readiness probes. */
+export interface WatchEndpointsOptions extends ResolveOptions {
+  /**
+   * Probe every endpoint URL before reporting it, and report in each change's `serving` whether it serves:
+   * `true` asks for the API group list (`GET <url>/clusters/*\/apis` must answer an `APIGroupList`), a
+   * {@link ProbeTarget} for one resource (`GET <url>/clusters/*\/apis/<group>/<version>` must list it). A
+   * change that adds URLs comes once their first probes ended; a failing endpoint is probed again with
+   * backoff, and each time an endpoint starts or stops serving another change comes. Probe outcomes also show
+   * on `status$` (`probed`).
+   * @default false
+   */
+  probe?: boolean | ProbeTarget | undefined;
+}
+
 /**
  * Connection lifecycle events of a client's shared watches (one per list+watch loop), discriminated on `type`:
  * `connecting`, `connected`, `retrying` (with the error and the delay), `relisting` (`expired` or after an
- * `error`) and `error` (a failure a consumer should see; retries go on).
+ * `error`) and `error` (a failure a consumer should see; retries go on); and `probed` (an endpoint's
+ * readiness probe changed outcome: `serving`, and the `error` saying why not).
  */
 export type ClientStatus = WatchStatus;
 
@@ -83,8 +99,11 @@ export interface KcpClient {
   workspace(path: string): KcpClient;
   /** One-shot endpoint resolution. */
   resolveEndpoints(ref: ExportRef, options?: ResolveOptions): Promise<EndpointResolution>;
-  /** Endpoint changes as they happen; first emission after the initial sync. */
-  watchEndpoints(ref: ExportRef, options?: ResolveOptions): Observable<EndpointChange>;
+  /**
+   * Endpoint changes as they happen; first emission after the initial sync. With `probe`, each change carries
+   * `serving` (see {@link WatchEndpointsOptions}).
+   */
+  watchEndpoints(ref: ExportRef, options?: WatchEndpointsOptions): Observable<EndpointChange>;
   /**
    * Workaround for kcp's textual path matching: sets the annotation `kcp-endpoints.dev/nudged-at` (the
    * current time) on the endpoint slice with a merge patch, which makes kcp reconcile the slice again and

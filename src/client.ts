@@ -1,8 +1,8 @@
 import { merge, type Observable } from 'rxjs';
 import { oneShotClient, openFamily, type ClientFamily } from './client-family.js';
-import type { ClientOptions, ClientStatus, KcpClient } from './client-types.js';
+import type { ClientOptions, ClientStatus, KcpClient, WatchEndpointsOptions } from './client-types.js';
 import { resolveTarget } from './endpoints/refs.js';
-import type { EndpointChange, ResolveOptions } from './endpoints/types.js';
+import type { EndpointChange } from './endpoints/types.js';
 import { watchResolution } from './endpoints/watch.js';
 import type { Transport } from './http/types.js';
 import { APIBINDINGS_V1ALPHA1 } from './kcp/apibinding.js';
@@ -18,6 +18,8 @@ import type { ConsumerEvent, ConsumerOptions } from './consumers/types.js';
 import { watchConsumers } from './consumers/watch.js';
 import { exportedResource } from './consumers/exported.js';
 import { exportedDescriptor } from './kcp/exported.js';
+import { APIBINDINGS_PROBE, probeOption } from './consumers/probe.js';
+import { probeEndpoints } from './consumers/probe-stage.js';
 import { resolveOnce } from './endpoints/resolve.js';
 import { InvalidArgumentError } from './errors.js';
 import { displayUrl } from './http/errors.js';
@@ -73,25 +75,34 @@ function makeClient(family: WatchingFamily, workspacePath: string): KcpClient {
     workspacePath,
     workspace: (path: string) => makeClient(family, parseWorkspacePath(path)),
     resolveEndpoints,
-    watchEndpoints(ref: ExportRef, options: ResolveOptions = {}): Observable<EndpointChange> {
+    watchEndpoints(ref: ExportRef, options: WatchEndpointsOptions = {}): Observable<EndpointChange> {
       const target = resolveTarget(ref, workspacePath, options);
-      return watchResolution(family.cache, target, {
-        signal: options.signal,
-        onChange: (r) => {
-          family.warnIfFallback(r);
-        },
-      });
-    },
-    watchConsumers(ref: ExportRef, options: ConsumerOptions = {}): Observable<ConsumerEvent> {
-      const target = resolveTarget(ref, workspacePath, options);
-      const engage = checkEngage(options.engage);
+      const probe = probeOption(options.probe, undefined);
       const endpoints$ = watchResolution(family.cache, target, {
         signal: options.signal,
         onChange: (r) => {
           family.warnIfFallback(r);
         },
       });
-      return watchConsumers(endpoints$, family.endpoints, engage);
+      return probe === undefined
+        ? endpoints$
+        : probeEndpoints(endpoints$, family.endpoints, probe.target, family.tuning);
+    },
+    watchConsumers(ref: ExportRef, options: ConsumerOptions = {}): Observable<ConsumerEvent> {
+      const target = resolveTarget(ref, workspacePath, options);
+      const engage = checkEngage(options.engage);
+      const probe = probeOption(options.probe, APIBINDINGS_PROBE);
+      const endpoints$ = watchResolution(family.cache, target, {
+        signal: options.signal,
+        onChange: (r) => {
+          family.warnIfFallback(r);
+        },
+      });
+      const followed =
+        probe === undefined
+          ? endpoints$
+          : probeEndpoints(endpoints$, family.endpoints, probe.target, family.tuning);
+      return watchConsumers(followed, family.endpoints, engage);
     },
     listConsumers(ref: ExportRef, options: ConsumerOptions = {}): Promise<ConsumerList> {
       const target = resolveTarget(ref, workspacePath, options);

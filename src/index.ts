@@ -12,7 +12,13 @@
 
 // Client and endpoint discovery
 export { createClient } from './client.js';
-export type { ClientOptions, ClientStatus, ExportedOptions, KcpClient } from './client-types.js';
+export type {
+  ClientOptions,
+  ClientStatus,
+  ExportedOptions,
+  KcpClient,
+  WatchEndpointsOptions,
+} from './client-types.js';
 export type { ResourceClient } from './resource-client.js';
 export type { CallOptions, ListOptions, WatchItem, WatchOptions } from './http/types.js';
 export { legacyVirtualWorkspaces } from './endpoints/legacy.js';
@@ -35,6 +41,7 @@ export type {
   ExportedResource,
 } from './consumers/exported.js';
 export type { ExportedObject, ExportedResourceName } from './kcp/exported.js';
+export type { ProbeTarget } from './consumers/probe.js';
 export type { NudgeOptions, NudgeResult } from './endpoints/nudge.js';
 export type {
   Endpoint,

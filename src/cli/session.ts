@@ -12,6 +12,7 @@ import type { ClientOptions, ClientStatus, KcpClient } from '../client-types.js'
 import { pemProblem } from '../config/material.js';
 import type { EndpointResolution, ResolveOptions } from '../endpoints/types.js';
 import { KubeconfigError } from '../errors.js';
+import { displayUrl } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { redactText } from '../redact.js';
 import { escapeControl } from '../text.js';
@@ -140,7 +141,10 @@ async function using<C extends { close(): Promise<void> }, T>(
   }
 }
 
-/** One stderr line for a connection status worth showing (`retrying` and `error` at -v ≥ 1, all at ≥ 2). */
+/**
+ * One stderr line for a connection status worth showing (`retrying`, `error` and a `probed` endpoint that
+ * does not serve at -v ≥ 1, all at ≥ 2).
+ */
 export function describeStatus(s: ClientStatus, verbosity: number): string | undefined {
   const where = `${s.resource} in ${s.workspace}`;
   switch (s.type) {
@@ -154,6 +158,12 @@ export function describeStatus(s: ClientStatus, verbosity: number): string | und
       return verbosity >= 2 ? `relisting ${where} (${s.reason})` : undefined;
     case 'connected':
       return verbosity >= 2 ? `watching ${where} from resourceVersion ${s.resourceVersion}` : undefined;
+    case 'probed': {
+      const at = s.endpoint === undefined ? '' : ` at ${escapeControl(displayUrl(s.endpoint))}`;
+      if (s.serving) return verbosity >= 2 ? `${s.resource}${at} serves` : undefined;
+      const why = s.error === undefined ? '' : `: ${escapeControl(s.error.message)}`;
+      return verbosity >= 1 ? `${s.resource}${at} does not serve${why}` : undefined;
+    }
     default:
       return verbosity >= 2 ? `connecting to ${where}` : undefined;
   }

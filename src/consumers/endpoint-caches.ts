@@ -42,8 +42,8 @@ interface Entry {
 
 /**
  * One transport and one informer cache per virtual-workspace endpoint URL, shared by every subscription of a
- * client family and closed with the last lease. {@link status$} carries the watch status of every endpoint,
- * each event naming its `endpoint`.
+ * client family and closed with the last lease. {@link status$} carries the watch status of every endpoint
+ * and what is {@link report}ed about it (probe outcomes), each event naming its `endpoint`.
  */
 export class EndpointCaches {
   /** Watch lifecycle of every endpoint's reflectors (hot); completes on {@link close}. */
@@ -106,6 +106,14 @@ export class EndpointCaches {
         void done.then(() => this.retiring.delete(done));
       },
     };
+  }
+
+  /**
+   * Publishes `status` on {@link status$}: how what runs beside the watches (a readiness probe of an endpoint)
+   * reports, each event naming its `endpoint`. Nothing is published after {@link close}.
+   */
+  report(status: WatchStatus): void {
+    if (this.closing === undefined) this.statusSubject.next(status);
   }
 
   /** Closes every endpoint's watches and sockets; resolves when all have stopped. Idempotent. */

@@ -1,5 +1,6 @@
 import type { Condition } from '../kcp/meta.js';
 import type { ResolveOptions } from '../endpoints/types.js';
+import type { ProbeTarget } from './probe.js';
 
 /** What a consumer's APIBinding looks like to a provider. */
 export interface ConsumerBinding {
@@ -54,4 +55,13 @@ export interface ConsumerOptions extends ResolveOptions {
    * @default 'ready'
    */
   engage?: 'ready' | 'any' | undefined;
+  /**
+   * `watchConsumers` only: probe each endpoint before following it. `true` probes the APIBindings resource
+   * every APIExport virtual workspace serves (`GET <url>/clusters/*\/apis/apis.kcp.io/v1alpha1` must list
+   * `apibindings`); a {@link ProbeTarget} probes that resource. An endpoint is followed from when it first
+   * serves (a failing one is probed again with backoff, shown on `status$` as `probed`), and no longer holds
+   * back the first events of the others; once followed it stays followed. `listConsumers` ignores it.
+   * @default false
+   */
+  probe?: boolean | ProbeTarget | undefined;
 }

@@ -23,6 +23,10 @@ interface Tracker {
  * last engaging binding goes or when its endpoint is removed. The first events come once every endpoint
  * listed by the first endpoint change has synced (or failed in a way to show); later endpoints' events come
  * as they sync. Failures of an endpoint's watch are retried and reported on the client's `status$`.
+ *
+ * When the changes carry `serving` (probed endpoints, see `probeEndpoints`), an endpoint is followed from the
+ * first change that reports it serving: until then it does not hold back the first events of the others.
+ * Once followed, it stays followed when it stops serving (its watch retries and relists, so no event is lost).
  */
 export function watchConsumers(
   endpoints$: Observable<EndpointChange>,
@@ -127,7 +131,12 @@ export function watchConsumers(
         }
         for (const endpoint of [...trackers.keys()]) if (!current.has(endpoint)) stop(endpoint);
         try {
-          for (const endpoint of change.urls) if (!trackers.has(endpoint)) start(endpoint);
+          for (const endpoint of change.urls) {
+            if (trackers.has(endpoint)) continue;
+            // With probing, an endpoint is followed from when it first serves, and holds no one back before.
+            if (change.serving?.[endpoint] === false) settle(endpoint);
+            else start(endpoint);
+          }
         } catch (e) {
           // Only a caller's mistake gets here (a rewriteUrl that returns no URL): the stream errors with it.
           subscriber.error(e);

@@ -95,6 +95,13 @@ export type EndpointChange = EndpointResolution & {
   removed: string[];
   /** The previous emission, or null for the first one. */
   previous: EndpointResolution | null;
+  /**
+   * Present only when the watch probes its endpoints (the `probe` option of `watchEndpoints`): for every URL
+   * of `urls`, whether its virtual workspace answered the readiness probe (true) or not yet / no longer
+   * (false). A change that adds URLs comes once their first probes ended; each time an endpoint starts or
+   * stops serving, one more change comes with the same resolution, `added` and `removed` empty.
+   */
+  serving?: Readonly<Record<string, boolean>>;
 };
 
 /** Options of `resolveEndpoints` and `watchEndpoints`. */

@@ -46,8 +46,8 @@ export interface SimulatorOptions {
   /**
    * The "not serving yet" window of virtual workspaces: for this long after a virtual-workspace URL first
    * appears in a slice's `status.endpoints` (or an export's `status.virtualWorkspaces`), requests to it get
-   * 404, as kcp answers while its virtual workspace has not built the export's APIs yet (measured on the
-   * simulator's clock). @default 0
+   * kcp's plain-text `404 page not found`, as kcp answers while its virtual workspace has not built the
+   * export's APIs yet (measured on the simulator's clock). @default 0
    */
   vwServeDelayMs?: number;
 }

@@ -9,8 +9,11 @@ import type { KcpError } from '../errors.js';
  * - `retrying`: a failure is being waited out (`attempt`, `delayMs`, the `error`).
  * - `relisting`: the loop lists again because its resourceVersion `expired` (410) or after another `error`.
  * - `error`: a failure a consumer should see (401/403/404, bad data, an undecodable event); retries go on.
+ * - `probed`: a readiness probe of a virtual-workspace endpoint had another outcome than the one before (the
+ *   first outcome included): `serving`, and the `error` saying why not. `resource` is what was probed
+ *   (`plural.group`, or `apis` for the API group list); `workspace` is always `*`.
  *
- * Events of a watch through a virtual workspace (consumers) also carry the `endpoint` URL.
+ * Events of a watch through a virtual workspace (consumers) and of a probe also carry the `endpoint` URL.
  */
 export type WatchStatus = WatchStatusEvent & { endpoint?: string | undefined };
 
@@ -27,4 +30,5 @@ export type WatchStatusEvent =
       error: KcpError;
     }
   | { type: 'relisting'; resource: string; workspace: string; reason: 'expired' | 'error' }
-  | { type: 'error'; resource: string; workspace: string; error: KcpError };
+  | { type: 'error'; resource: string; workspace: string; error: KcpError }
+  | { type: 'probed'; resource: string; workspace: '*'; serving: boolean; error?: KcpError };

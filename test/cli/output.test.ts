@@ -152,6 +152,23 @@ describe('formatting', () => {
       'watching apiexports in root from resourceVersion 7',
     );
   });
+
+  it('describes probe outcomes: a failing endpoint with its error at -v 1, a serving one at -v 2', () => {
+    const endpoint = 'https://user:secret@shard.kcp.test/services/apiexport/x/cowboys';
+    const probed = { type: 'probed', resource: 'cowboys.wildwest.dev', workspace: '*', endpoint } as const;
+    const error = new NetworkError('GET …: connect ECONNREFUSED\u001b[31m');
+    expect(describeStatus({ ...probed, serving: false, error }, 0)).toBeUndefined();
+    expect(describeStatus({ ...probed, serving: false, error }, 1)).toBe(
+      'cowboys.wildwest.dev at https://shard.kcp.test/services/apiexport/x/cowboys does not serve: GET …: connect ECONNREFUSED\\u001b[31m',
+    );
+    expect(describeStatus({ ...probed, serving: false }, 1)).toBe(
+      'cowboys.wildwest.dev at https://shard.kcp.test/services/apiexport/x/cowboys does not serve',
+    );
+    expect(describeStatus({ ...probed, serving: true }, 1)).toBeUndefined();
+    expect(describeStatus({ ...probed, endpoint: undefined, serving: true }, 2)).toBe(
+      'cowboys.wildwest.dev serves',
+    );
+  });
 });
 
 describe('errors and the spinner', () => {

@@ -753,6 +753,47 @@ export function conformanceScenarios(get: BackendGetter): void {
     expect(kept?.metadata?.labels?.['kcp-endpoints.test/x']).toBeUndefined();
   });
 
+  it('probes every endpoint for the exported resource: each URL serving, as its discovery under /clusters/* says', async () => {
+    const b = get();
+    const f = await cowboys();
+    const c = client();
+    const probe = { group: 'wildwest.dev', version: 'v1alpha1', resource: 'cowboys' };
+    const rec = new Recorder<EndpointChange>(c.watchEndpoints(f.s.ref, { probe }));
+    recorders.push(rec);
+    try {
+      const expected = [f.url, ...(f.farUrl === undefined ? [] : [f.farUrl])].sort();
+      const all = await rec.until(
+        (x) => expected.every((u) => x.urls.includes(u)) && x.urls.every((u) => x.serving?.[u] === true),
+        b.timing.reactMs,
+      );
+      expect(Object.keys(all.serving ?? {}).sort()).toEqual(all.urls);
+      // what the probe reads, from each endpoint
+      for (const url of expected) {
+        const vw = op.vwRest(b, url);
+        const list = await vw.ok<{
+          kind?: string;
+          groupVersion?: string;
+          resources?: Array<{ name: string }>;
+        }>('GET', '/clusters/*/apis/wildwest.dev/v1alpha1');
+        expect(list).toMatchObject({ kind: 'APIResourceList', groupVersion: 'wildwest.dev/v1alpha1' });
+        expect((list.resources ?? []).map((r) => r.name)).toContain('cowboys');
+        const groups = await vw.ok<{ kind?: string; groups?: Array<{ name: string }> }>(
+          'GET',
+          '/clusters/*/apis',
+        );
+        expect(groups.kind).toBe('APIGroupList');
+        expect((groups.groups ?? []).map((g) => g.name)).toEqual(
+          expect.arrayContaining(['apis.kcp.io', 'wildwest.dev']),
+        );
+        // a version the export does not serve: the virtual workspace's plain-text 404
+        const missing = await vw.send('GET', '/clusters/*/apis/wildwest.dev/v1beta1');
+        expect([missing.status, missing.body]).toEqual([404, '404 page not found\n']);
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('follows the consumers behind every endpoint: the bound ones engaged, a new binding engaged, its removal disengaged', async () => {
     const b = get();
     const f = await cowboys();

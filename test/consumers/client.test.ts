@@ -163,3 +163,17 @@ describe('listConsumers', () => {
     );
   });
 });
+
+describe('the probe option', () => {
+  it('throws InvalidArgumentError at the call, before any request, for a probe that is no boolean or target', () => {
+    const c = client();
+    const bad = { group: 'wildwest.dev', version: '', resource: 'cowboys' };
+    expect(() => c.watchEndpoints('root:org:provider:cowboys', { probe: bad })).toThrow(
+      /^probe must be true, false or \{ group, version, resource \}/,
+    );
+    expect(() =>
+      c.watchConsumers('root:org:provider:cowboys', { probe: 'yes' as unknown as boolean }),
+    ).toThrow(/got "yes"$/);
+    expect(seen).toEqual([]);
+  });
+});

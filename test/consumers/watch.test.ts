@@ -256,3 +256,60 @@ describe('watchConsumers', () => {
     expect(caches.size).toBe(0);
   });
 });
+
+/** A change as the probing stage emits it: `serving` for every URL. */
+function probed(serving: Record<string, boolean>, previous: string[] = []): EndpointChange {
+  return { ...change(Object.keys(serving), previous), serving };
+}
+
+describe('watchConsumers on probed endpoints', () => {
+  it('follows an endpoint from when it first serves, and does not hold back the others before', async () => {
+    const { transports, endpoints$, subscribe } = setup({
+      [A]: [binding('cowboys', 'c1', true)],
+      [B]: [binding('cowboys', 'c3', true)],
+    });
+    const { events } = subscribe();
+    endpoints$.next(probed({ [A]: true, [B]: false }));
+    await transports.get(A)!.watchAt(0);
+    expect(events.map(brief)).toEqual(['engaged c1@A']);
+    expect(transports.has(B)).toBe(false);
+    endpoints$.next(probed({ [A]: true, [B]: true }, [A, B]));
+    await transports.get(B)!.watchAt(0);
+    expect(events.map(brief)).toEqual(['engaged c1@A', 'engaged c3@B']);
+    expect(transports.get(A)!.lists).toHaveLength(1);
+  });
+
+  it('opens the gate at once when no endpoint serves at first', async () => {
+    const { transports, endpoints$, subscribe } = setup({ [A]: [binding('cowboys', 'c1', true)] });
+    const { events } = subscribe();
+    endpoints$.next(probed({ [A]: false }));
+    await tick(5);
+    expect(transports.size).toBe(0);
+    endpoints$.next(probed({ [A]: true }, [A]));
+    await transports.get(A)!.watchAt(0);
+    expect(events.map(brief)).toEqual(['engaged c1@A']);
+  });
+
+  it('keeps following an endpoint that stops serving, so its events still come', async () => {
+    const { transports, endpoints$, subscribe } = setup({ [A]: [binding('cowboys', 'c1', true)] });
+    const { events } = subscribe();
+    endpoints$.next(probed({ [A]: true }));
+    const w = await transports.get(A)!.watchAt(0);
+    endpoints$.next(probed({ [A]: false }, [A]));
+    expect(w.aborted).toBe(false);
+    w.push({ type: 'ADDED', object: binding('cowboys', 'c2', true) });
+    await transports.get(A)!.until(() => events.length === 2);
+    expect(events.map(brief)).toEqual(['engaged c1@A', 'engaged c2@A']);
+  });
+
+  it('forgets an endpoint that never served when it is removed', async () => {
+    const { transports, caches, endpoints$, subscribe } = setup({ [A]: [binding('cowboys', 'c1', true)] });
+    const { events } = subscribe();
+    endpoints$.next(probed({ [A]: false }));
+    endpoints$.next(probed({}, [A]));
+    endpoints$.next(probed({ [A]: true }));
+    await transports.get(A)!.watchAt(0);
+    expect(events.map(brief)).toEqual(['engaged c1@A']);
+    expect(caches.size).toBe(1);
+  });
+});

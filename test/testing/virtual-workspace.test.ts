@@ -234,11 +234,25 @@ describe('APIExport virtual workspace: exported resources', () => {
       ['cowboys', true],
       ['cowboys/status', true],
     ]);
-    expect((await api(sim, 'GET', `${root}/clusters/*/api`)).status).toBe(404);
-    expect((await api(sim, 'GET', `${root}/clusters/*/apis/topology.kcp.io/v1alpha1`)).status).toBe(404);
-    expect((await api(sim, 'GET', `${root}/clusters/*/apis/apis.kcp.io/v1alpha1/apiexports`)).status).toBe(
-      404,
-    );
+    // what the API set lacks reaches kcp's plain-text 404 (Go's http.NotFoundHandler), not a Status
+    for (const missing of [
+      '/api',
+      '/api/v1',
+      '/apis/topology.kcp.io',
+      '/apis/topology.kcp.io/v1alpha1',
+      '/apis/wildwest.dev/v1beta1',
+      '/apis/apis.kcp.io/v1alpha1/apiexports',
+    ]) {
+      const r = await api(sim, 'GET', `${root}/clusters/*${missing}`);
+      expect([r.status, r.text, r.headers['content-type']], missing).toEqual([
+        404,
+        '404 page not found\n',
+        'text/plain; charset=utf-8',
+      ]);
+    }
+    // discovery is no resource request: a concrete cluster needs no binding to read it
+    const stranger = await api(sim, 'GET', `${root}/clusters/${cluster('root:stranger')}/${CB}`);
+    expect(stranger.body.resources.map((r: any) => r.name)).toEqual(['cowboys', 'cowboys/status']);
   });
 
   it('answers 404 for a missing export, and behaves as kcp 0.26 (no binding authorizer) on that profile', async () => {
@@ -281,8 +295,9 @@ describe('APIExport virtual workspace: exported resources', () => {
     const list = `${root}/clusters/*/${CB}/cowboys`;
     const first = await api(sim, 'GET', list);
     expect(first.status).toBe(404);
-    expect(first.body.message).toBe('the server could not find the requested resource');
+    expect(first.text).toBe('404 page not found\n');
     expect((await api(sim, 'GET', `${root}/clusters/*/apis`)).status).toBe(404);
+    expect((await api(sim, 'GET', `${root}/clusters/*/apis/wildwest.dev/v1alpha1`)).status).toBe(404);
     clock.advance(1_999);
     expect((await api(sim, 'GET', list)).status).toBe(404);
     clock.advance(1);

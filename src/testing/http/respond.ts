@@ -20,8 +20,21 @@ export function sendJson(
   res.end(text);
 }
 
-/** Writes a `Status` error response for any thrown value (unexpected errors become 500). */
+/**
+ * Writes a `Status` error response for any thrown value (unexpected errors become 500), or the plain text of a
+ * {@link SimHttpError} that carries one.
+ */
 export function sendError(res: ServerResponse, error: unknown): void {
+  if (error instanceof SimHttpError && error.text !== undefined) {
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(error.code, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Length': String(Buffer.byteLength(error.text)),
+    });
+    res.end(error.text);
+    return;
+  }
   if (error instanceof SimHttpError) {
     const headers: Record<string, string> = {};
     if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);

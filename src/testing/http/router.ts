@@ -15,6 +15,7 @@ import {
   authorizeVirtualWorkspace,
   openVirtualWorkspace,
   visibilityInVirtualWorkspace,
+  vwNotFound,
   type ServeWindow,
   type VirtualWorkspaceResourceRequest,
 } from './vw.js';
@@ -195,7 +196,8 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
     await answerAccessReview(deps, req, res, user, clusterSeg ?? 'root');
     return;
   }
-  if (rp === undefined) throw NOT_FOUND();
+  // in a virtual workspace, what no handler serves reaches kcp's plain-text 404 (see vw.ts)
+  if (rp === undefined) throw vw === undefined ? NOT_FOUND() : vwNotFound();
   const { name, subresource, version } = rp;
   const verb = verbOf(method, name, url.searchParams);
   let vwResource: VirtualWorkspaceResourceRequest | undefined;
@@ -209,6 +211,7 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
       ? (findDefinition(RESOURCES, deps.profile, rp) ??
         findDefinition(workspaceBoundDefs(deps, clusterSeg), deps.profile, rp))
       : findDefinition(vwDefs, deps.profile, rp);
+  if (def === undefined && vw !== undefined) throw vwNotFound();
   if (
     def === undefined ||
     (rp.subresource !== undefined && (rp.subresource !== 'status' || !def.hasStatus)) ||
@@ -336,7 +339,8 @@ function discoveryDoc(
     (!virtual && seg[0] === 'openapi' && seg[1] === 'v3');
   if (!isDiscovery) return undefined;
   const defs = served();
-  // a virtual workspace serves no legacy core group (`/api` is 404) and no OpenAPI documents
+  // a virtual workspace serves no legacy core group (`/api` is 404 here; see vw.ts for what kcp answers)
+  // and no OpenAPI documents
   if (p === 'api') return virtual ? undefined : coreVersionsDoc();
   if (p === 'apis') return groupListDoc(defs, profile);
   if (seg[0] === 'apis' && seg.length === 2) return apiGroupDoc(seg[1] ?? '', defs, profile);

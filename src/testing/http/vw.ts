@@ -24,11 +24,25 @@ import type { Topology, WorkspaceInfo } from '../model/topology.js';
 // - pkg/virtual/apiexport/controllers/apireconciler/apiexport_apireconciler_reconcile.go: the API set of an
 //   export (its exported resources, plus `apibindings` v1alpha1 and, from 0.28, v1alpha2) exists once the
 //   export has an identity hash; without it, or for an unknown resource, the handler falls through to 404
-//   (pkg/virtual/framework/dynamic/apiserver/handler.go and discovery.go).
+//   (pkg/virtual/framework/dynamic/apiserver/handler.go and discovery.go). That 404 is the delegate's: the
+//   virtual-workspace servers are chained on `genericapiserver.NewEmptyDelegate()` (pkg/server/virtual.go), so
+//   it ends in Go's `http.NotFoundHandler()`, a plain-text `404 page not found`, not a Status. The same
+//   delegate answers discovery of a group or group/version the API set lacks.
+// - Discovery under `/clusters/*` or `/clusters/<logical cluster>` (discovery.go): `/apis` is an APIGroupList
+//   of the API set, `/apis/<group>` an APIGroup, `/apis/<group>/<version>` an APIResourceList (with
+//   `<plural>/status` for a status subresource). Discovery is a non-resource request: it needs `get` on `apiexports/content`, and the binding authorizer
+//   (authorizer/binding.go) skips it, so a concrete cluster needs no binding. Not modelled: kcp's dynamic
+//   apiserver also installs the generic legacy `/api` handler (`APIVersions` with `versions: ["v1"]`) and
+//   OpenAPI v3; here `/api` is a 404, which keeps kubectl from asking for a core group the set lacks.
 // - pkg/virtual/apiexport/builder/forwarding.go and pkg/virtual/framework/forwardingregistry/store.go:
 //   wildcard list/watch goes to the shard across all its logical clusters (objects stored under the
 //   export's identity); a wildcard list scoped to a namespace is a 400; APIBindings are served read-only,
 //   filtered by the export label.
+
+/** kcp's 404 where the virtual workspace has no handler (no API set, an API it does not serve): plain text. */
+export function vwNotFound(): SimHttpError {
+  return new SimHttpError(404, '404 page not found', { text: '404 page not found\n' });
+}
 
 /** A request addressed to an APIExport virtual workspace served by the simulator. */
 export interface VirtualWorkspaceTarget {
@@ -107,7 +121,7 @@ export function virtualWorkspaceDefs(store: Store, vw: VirtualWorkspaceTarget): 
 
 /**
  * The "not serving yet" window: with a delay, a virtual-workspace URL answers 404 (what kcp answers while
- * its virtual workspace has no API set for the export) for `delayMs` after it first appears in a slice's
+ * its virtual workspace has no API set for the export: {@link vwNotFound}) for `delayMs` after it first appears in a slice's
  * `status.endpoints` or an export's `status.virtualWorkspaces`.
  */
 export class ServeWindow {
@@ -172,6 +186,7 @@ function urlOf(vw: VirtualWorkspaceTarget): string {
  * Checks what kcp checks before any handler runs, and returns the resources served: the "not serving yet"
  * window (404), the cluster segment (a workspace path → 403, as no virtual workspace resolves it),
  * `apiexports/content` in the export's workspace (403), and that kcp has an API set for the export (404).
+ * Both 404s are kcp's plain-text one ({@link vwNotFound}).
  * @throws SimHttpError
  */
 export function openVirtualWorkspace(
@@ -181,9 +196,7 @@ export function openVirtualWorkspace(
   contentVerb: string,
   attributes: () => SimHttpError,
 ): ResourceDef[] {
-  if (!deps.serveWindow.serving(urlOf(vw))) {
-    throw new SimHttpError(404, 'the server could not find the requested resource');
-  }
+  if (!deps.serveWindow.serving(urlOf(vw))) throw vwNotFound();
   if (req.cluster !== '*' && req.cluster.includes(':')) {
     throw forbiddenPath(
       req.user,
@@ -200,7 +213,7 @@ export function openVirtualWorkspace(
     throw attributes();
   }
   const defs = virtualWorkspaceDefs(deps.store, vw);
-  if (defs === undefined) throw new SimHttpError(404, 'the server could not find the requested resource');
+  if (defs === undefined) throw vwNotFound();
   return defs;
 }
 

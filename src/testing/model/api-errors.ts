@@ -15,23 +15,26 @@ export function reasonFor(code: number): string {
   return statusReasonForCode(code) ?? (code >= 500 ? 'InternalError' : 'BadRequest');
 }
 
-/** An API error the router turns into a `Status` response. */
+/** An API error the router turns into a `Status` response (or a plain-text one, see `text`). */
 export class SimHttpError extends Error {
   readonly code: number;
   readonly reason: string;
   readonly details: JsonObject | undefined;
   readonly retryAfterSeconds: number | undefined;
+  /** When set, the whole body, sent as `text/plain` instead of a `Status` (what Go's `http.NotFound` writes). */
+  readonly text: string | undefined;
 
   constructor(
     code: number,
     message: string,
-    init: { reason?: string; details?: JsonObject; retryAfterSeconds?: number } = {},
+    init: { reason?: string; details?: JsonObject; retryAfterSeconds?: number; text?: string } = {},
   ) {
     super(message);
     this.code = code;
     this.reason = init.reason ?? reasonFor(code);
     this.details = init.details;
     this.retryAfterSeconds = init.retryAfterSeconds;
+    this.text = init.text;
   }
 
   /** The `Status` body for this error. */
