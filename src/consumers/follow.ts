@@ -27,6 +27,10 @@ export interface FollowOptions {
  * when the URL goes. The first events come once every endpoint listed by the first endpoint change is ready,
  * or has failed once (retrying, or an error to show: a failing endpoint does not hold back the others);
  * later endpoints' events come as they happen.
+ *
+ * When the changes carry `serving` (probed endpoints, see `probeEndpoints`), an endpoint is followed from the
+ * first change that reports it serving: until then it does not hold back the first events of the others.
+ * Once followed, it stays followed when it stops serving (its watches retry and relist, so no event is lost).
  */
 export function followEndpoints<E>(
   endpoints$: Observable<EndpointChange>,
@@ -83,7 +87,12 @@ export function followEndpoints<E>(
           settle(endpoint);
         }
         try {
-          for (const endpoint of change.urls) if (!stops.has(endpoint)) start(endpoint);
+          for (const endpoint of change.urls) {
+            if (stops.has(endpoint)) continue;
+            // With probing, an endpoint is followed from when it first serves, and holds no one back before.
+            if (change.serving?.[endpoint] === false) settle(endpoint);
+            else start(endpoint);
+          }
         } catch (e) {
           // Only a caller's mistake gets here (a rewriteUrl that returns no URL): the stream errors with it.
           subscriber.error(e);
