@@ -63,6 +63,13 @@ export interface ExportedOptions<T extends ExportedObject = ExportedObject>
    * @default whole objects
    */
   transform?: ((object: T) => T) | undefined;
+  /**
+   * Probe every endpoint before following it: `GET <url>/clusters/*\/apis/<group>/<version>` must list the
+   * resource (see `WatchEndpointsOptions.probe`). An endpoint published before it serves is then followed from
+   * when it serves, retried with backoff meanwhile, and does not hold back the first events of the others.
+   * @default false
+   */
+  probe?: boolean | undefined;
 }
 
 /** Options of {@link KcpClient.watchEndpoints}: those of `resolveEndpoints`, and readiness probes. */

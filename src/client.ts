@@ -119,18 +119,26 @@ function makeClient(family: WatchingFamily, workspacePath: string): KcpClient {
       const desc = exportedDescriptor<never>(options);
       if (options.transform !== undefined && typeof options.transform !== 'function')
         throw new InvalidArgumentError('transform must be a function', 'transform');
+      const probe = options.probe ?? false;
+      if (typeof probe !== 'boolean')
+        throw new InvalidArgumentError(`probe must be true or false, got ${String(probe)}`, 'probe');
+      const probeTarget = { group: desc.group, version: desc.version, resource: desc.plural };
       return exportedResource({
         desc,
         caches: family.endpoints,
         transform: options.transform ?? false,
         exportName: `export ${target.export.path}:${target.export.name}`,
-        endpoints: () =>
-          watchResolution(family.cache, target, {
+        endpoints: () => {
+          const endpoints$ = watchResolution(family.cache, target, {
             signal: options.signal,
             onChange: (r) => {
               family.warnIfFallback(r);
             },
-          }),
+          });
+          return probe
+            ? probeEndpoints(endpoints$, family.endpoints, probeTarget, family.tuning)
+            : endpoints$;
+        },
         resolve: (signal) =>
           resolveOnce(family.transport, target, { signal: signal ?? options.signal, tuning: family.tuning }),
       });

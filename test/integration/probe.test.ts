@@ -114,3 +114,50 @@ describe('readiness probes against the simulator (two shards, URLs published bef
     );
   });
 });
+
+describe('exported() with probe (simulator, URLs published before they serve)', () => {
+  it('follows each endpoint once its resource is served there, and the objects made meanwhile come as added', async () => {
+    const { s, client, statuses, statusSub } = await twoShardsNotServingYet();
+    const widgets = client.exported(REF, {
+      group: 'cowboys.kcp-sim.dev',
+      version: 'v1',
+      resource: 'widgets',
+      probe: true,
+    });
+    const rec = new Recorder(widgets.watch());
+    await until(
+      () => statuses.some((st) => st.type === 'probed' && !st.serving),
+      () => 'a probe that failed',
+    );
+    const res = await fetch(`${s.url}/clusters/root:org:consumer-a/apis/cowboys.kcp-sim.dev/v1/widgets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        apiVersion: 'cowboys.kcp-sim.dev/v1',
+        kind: 'Widget',
+        metadata: { name: 'early' },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const added = await rec.until((e) => e.object.metadata.name === 'early', 5_000);
+    expect(added).toMatchObject({ type: 'added', cluster: s.workspace('root:org:consumer-a')!.cluster });
+    statusSub.unsubscribe();
+    const probed = statuses.flatMap((st) => (st.type === 'probed' ? [st] : []));
+    expect(probed.every((p) => p.resource === 'widgets.cowboys.kcp-sim.dev')).toBe(true);
+    expect(probed.some((p) => p.serving)).toBe(true);
+    // no list or watch of widgets reached an endpoint before it served
+    const early = statuses.filter(
+      (st) => st.type === 'error' && st.resource === 'widgets.cowboys.kcp-sim.dev',
+    );
+    expect(early).toEqual([]);
+    rec.stop();
+    expect(() =>
+      client.exported(REF, {
+        group: 'g.dev',
+        version: 'v1',
+        resource: 'x',
+        probe: 'yes' as unknown as boolean,
+      }),
+    ).toThrow(/probe must be true or false/);
+  });
+});
