@@ -1,7 +1,8 @@
 // Runs every benchmark, each in a fresh node process, prints one summary table (every figure of the targets
 // with its peer measured in the same run, the target and met/missed) and writes results/latest.json and
 // results/latest.md (not committed). Needs the built package (../dist, `npx tsup` at the root) and `npm ci` in
-// bench/. `node run.mjs [--quick | --smoke] [--only decode,latency,scale,cold-start,size] [--no-instructions]`.
+// bench/. `node run.mjs [--quick | --smoke] [--only decode,latency,scale,cold-start,size,consumers]
+// [--no-instructions]`.
 // --quick: fewer rounds and samples; --smoke: tiny runs that only check every benchmark works (not figures).
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -137,6 +138,24 @@ if (wanted('size')) {
   );
   console.error(JSON.stringify(results.size));
 }
+if (wanted('consumers')) {
+  console.error('\n# 6. consumers: exported() heap per 1,000 objects, connections per endpoint');
+  results.consumers = [];
+  for (const k of smoke ? [200] : [1000, 10000])
+    results.consumers.push(
+      await bench('consumers.mjs', [
+        '--objects',
+        String(k),
+        '--consumers',
+        smoke ? '20' : '100',
+        '--rounds',
+        quick ? '1' : '3',
+        '--subscribers',
+        smoke ? '1,10' : '1,10,100',
+        ...(smoke ? ['--heap-subscriptions', '1'] : []),
+      ]),
+    );
+}
 results.elapsedS = Math.round((Date.now() - started) / 1000);
 
 // ---- summary: every target with its figure and its peer from this run ----
@@ -209,6 +228,90 @@ rows.push([
   '—',
   '< 60 MB',
   verdict(heapKcp, heapKcp?.heap < 60),
+]);
+const consumersRuns = results.consumers ?? [];
+const reported = (value) => (value === undefined ? 'not measured' : 'reported');
+for (const cr of consumersRuns.length === 0 ? [{ objects: 10000, objectBytes: {} }] : consumersRuns) {
+  const h = cr.heap;
+  rows.push([
+    `heap per 1,000 objects held, \`exported().watch()\`, ${fmt(cr.objects)} cowboys${cr.objectBytes.median === undefined ? '' : ` (${fmt(cr.objectBytes.median)} B)`}`,
+    h === undefined ? '—' : `${h.ours.mbPerThousand.median.toFixed(2)} MB`,
+    h === undefined
+      ? '—'
+      : `client-node ListWatch ${h.clientNode.mbPerThousand.median.toFixed(2)} MB (holds ${fmt(h.clientNode.held)}: lost ${fmt(h.clientNode.lost)} to namespace/name collisions)`,
+    h === undefined ? '—' : `${h.ratio.median}× (${h.ratio.min}–${h.ratio.max})`,
+    '— (reported)',
+    reported(h),
+  ]);
+}
+// the cost of one more object: growth from the smallest to the largest run (fixed costs cancel out)
+const [lo, hi] = [consumersRuns[0], consumersRuns.at(-1)];
+if (lo?.heap !== undefined && hi?.heap !== undefined && hi.objects > lo.objects) {
+  const slope = (side) =>
+    ((hi.heap[side].heapGrowthMb.median - lo.heap[side].heapGrowthMb.median) /
+      (hi.heap[side].held - lo.heap[side].held)) *
+    1000;
+  const [ours, peer] = [slope('ours'), slope('clientNode')];
+  rows.push([
+    `heap per 1,000 more objects held (${fmt(lo.objects)} → ${fmt(hi.objects)} cowboys)`,
+    `${ours.toFixed(2)} MB`,
+    `client-node ListWatch ${peer.toFixed(2)} MB`,
+    `${(ours / peer).toFixed(2)}×`,
+    '— (reported)',
+    'reported',
+  ]);
+}
+const conn = consumersRuns.filter((cr) => cr.connections !== undefined);
+const shardEndpoints = (c) => Object.entries(c.endpoints).filter(([k]) => k !== 'front-proxy');
+const perS = (pick) =>
+  conn.length === 0
+    ? undefined
+    : conn[conn.length - 1].connections.map((c) => [
+        c.subscribers,
+        shardEndpoints(c).map(([, e]) => pick(e)),
+      ]);
+const showS = (xs, f) => xs.map(([s, vs]) => `S=${s}: ${f(vs)}`).join(', ');
+const watchesPer = perS((e) => Object.values(e.openWatches));
+const allConn = conn.flatMap((cr) => cr.connections.flatMap((c) => shardEndpoints(c).map(([, e]) => e)));
+const oneWatch =
+  allConn.length > 0 &&
+  allConn.every(
+    (e) => Object.values(e.openWatches).every((n) => n === 1) && Object.keys(e.openWatches).length === 2,
+  );
+rows.push([
+  `open watches per endpoint and resource, S × \`exported().watch()\` + S × \`watchConsumers()\`${conn.length === 0 ? '' : `, ${fmt(conn.at(-1).objects)} cowboys`}`,
+  watchesPer === undefined ? '—' : showS(watchesPer, (vs) => `${Math.max(...vs.flat())}`),
+  '—',
+  '—',
+  '1 (cowboys, apibindings), whatever S',
+  verdict(watchesPer, oneWatch),
+]);
+const connPer = perS((e) => e.connections);
+const sameConn =
+  conn.length > 0 &&
+  conn.every((cr) => {
+    const first = shardEndpoints(cr.connections[0]).map(([, e]) => e.connections);
+    return cr.connections.every((c) => shardEndpoints(c).every(([, e], i) => e.connections === first[i]));
+  });
+rows.push([
+  'TCP connections per endpoint, same',
+  connPer === undefined ? '—' : showS(connPer, (vs) => vs.join(' / ')),
+  '—',
+  '—',
+  'independent of S',
+  verdict(connPer, sameConn),
+]);
+const readsExtra = allConn.reduce((a, e) => a + e.duringReads.watchRequests + e.duringReads.listRequests, 0);
+const reads = conn.at(-1)?.connections[0]?.reads.calls;
+rows.push([
+  `requests per endpoint from ${reads ?? 'Q'} \`list()\` + ${reads ?? 'Q'} \`get()\` while the watches run`,
+  conn.length === 0
+    ? '—'
+    : `${allConn.reduce((a, e) => a + e.duringReads.watchRequests, 0)} watch, ${allConn.reduce((a, e) => a + e.duringReads.listRequests, 0)} list requests (every endpoint and S)`,
+  '—',
+  '—',
+  '0',
+  verdict(conn.length === 0 ? undefined : readsExtra, readsExtra === 0),
 ]);
 const size = results.size?.unpacked === undefined ? undefined : results.size;
 rows.push([
@@ -346,6 +449,42 @@ if (size !== undefined)
     `${fmt(size.unpacked)} B unpacked in ${size.files} files (source maps ${fmt(size.maps)} B, type declarations ${fmt(size.types)} B, dist/cli.js ${fmt(size.cli)} B); tarball ${fmt(size.tarball)} B.`,
     '',
   );
+if (consumersRuns.length > 0) {
+  const cr0 = consumersRuns[0];
+  md.push(
+    `## 6. Consumers: \`exported()\` over two shards (${cr0.consumers} consumer workspaces, ${JSON.stringify(cr0.consumersPerShard)}; ${cr0.managedFieldsEntries} managedFields entries per object; ${cr0.objectsWithSharedName} objects named ${cr0.sharedName})`,
+    '',
+    `${consumersRuns[0].peerNote}.`,
+    '',
+    '| cowboys | B/object | ours: heap growth | ours MB/1,000 | client-node: heap growth | client-node MB/1,000 | client-node holds (lost) | ours / client-node | ours, extra subscription, MB/1,000 |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const cr of consumersRuns) {
+    const h = cr.heap;
+    if (h === undefined) continue;
+    const range = (s) => `${s.median} (${s.min}–${s.max})`;
+    md.push(
+      `| ${fmt(cr.objects)} | ${fmt(cr.objectBytes.median)} | ${range(h.ours.heapGrowthMb)} MB | ${range(h.ours.mbPerThousand)} | ${range(h.clientNode.heapGrowthMb)} MB | ${range(h.clientNode.mbPerThousand)} | ${fmt(h.clientNode.held)} (${fmt(h.clientNode.lost)}) | ${x(h.ratio)} | ${h.oursSubscriptions?.perExtraSubscriptionMbPerThousand ?? '—'} |`,
+    );
+  }
+  md.push(
+    '',
+    '| cowboys | S | endpoint | TCP connections | open watches | watch / list requests to sync | during reads: watch / list requests | after close: connections |',
+    '|---|---|---|---|---|---|---|---|',
+  );
+  const watchesText = (w) =>
+    Object.entries(w)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  for (const cr of conn)
+    for (const c of cr.connections)
+      for (const [name, e] of Object.entries(c.endpoints))
+        md.push(
+          `| ${fmt(cr.objects)} | ${c.subscribers} | ${name} | ${e.connections} | ${watchesText(e.openWatches)} | ${e.watchRequests} / ${e.listRequests} | ${e.duringReads.watchRequests} / ${e.duringReads.listRequests} | ${e.afterClose.connections} |`,
+        );
+  md.push('');
+}
 mkdirSync(here('./results'), { recursive: true });
 writeFileSync(here('./results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(here('./results/latest.md'), `${md.join('\n')}\n`);

@@ -3,13 +3,28 @@
 // `t0` is process.hrtime.bigint() (as a string) taken right before the call — the same monotonic clock the
 // parent reads, so write→emission latency can be measured across processes.
 import { startKcpSimulator } from '../../dist/testing.cjs';
+import { buildCowboys } from './cowboys.mjs';
+import { tapEndpointTraffic } from './endpoint-traffic.mjs';
 
 const sim = await startKcpSimulator({ seed: 'bench', ...JSON.parse(process.argv[2] ?? '{}') });
+let tap;
 const extra = {
   createExports(path, n, prefix = 'export') {
     for (let i = 0; i < n; i++) sim.createExport(path, `${prefix}-${i}`);
     return sim.waitForIdle();
   },
+  /** The consumers benchmark's world (lib/cowboys.mjs). */
+  cowboys: (options) => buildCowboys(sim, options),
+  /** Starts counting traffic per virtual-workspace endpoint (lib/endpoint-traffic.mjs). */
+  tapTraffic() {
+    tap ??= tapEndpointTraffic(sim.url);
+  },
+  /** Traffic per endpoint so far, with the simulator's own totals. */
+  traffic: () => ({
+    endpoints: tap?.snapshot() ?? {},
+    watches: sim.watches(),
+    connections: sim.connections(),
+  }),
   memory: () => process.memoryUsage(),
 };
 process.on('message', async ({ id, method, args }) => {
