@@ -171,7 +171,7 @@ export function exportedResource<T extends ExportedObject>(deps: ExportedDeps<T>
               if (before === now) continue;
               seen.set(key, now);
               // A relist after a failure lists every object again: only a new resourceVersion is a change.
-              if (before?.metadata.resourceVersion === now.metadata.resourceVersion && before !== undefined)
+              if (before !== undefined && before.metadata.resourceVersion === now.metadata.resourceVersion)
                 continue;
               emit({ type: before === undefined ? 'added' : 'modified', endpoint, cluster, object: now });
             }
@@ -181,8 +181,8 @@ export function exportedResource<T extends ExportedObject>(deps: ExportedDeps<T>
         return (removed) => {
           registration.release();
           informer.release();
-          for (const [cluster, at] of routes) if (at === endpoint && removed) routes.delete(cluster);
           if (!removed) return;
+          for (const [cluster, at] of routes) if (at === endpoint) routes.delete(cluster);
           for (const [key, object] of [...seen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
             emit({ type: 'deleted', endpoint, cluster: clusterOfKey(key), object });
           seen.clear();

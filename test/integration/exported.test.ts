@@ -195,6 +195,44 @@ describe('exported(): a multi-cluster informer over the virtual workspaces (simu
     expect((exists as ConflictError).reason).toBe('AlreadyExists');
   });
 
+  it('keeps the server’s 409 when the object cannot be read again, without a current resourceVersion', async () => {
+    const { s, client, cluster, createCowboy } = await twoShards();
+    const original = await createCowboy('a', 'ann');
+    const a = client.exported<Cowboy>(REF, COWBOYS).inCluster(cluster('a'));
+    await a.patch('ann', { spec: { intent: 'newer' } }, { namespace: 'default' });
+    s.faults.inject({ kind: 'http', status: 500, match: { verb: 'get', path: /cowboys\/ann$/ }, times: 10 });
+    const stale = await a.update({ ...original, spec: { intent: 'stale' } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isConflict(stale)).toBe(true);
+    expect((stale as ConflictError).currentResourceVersion).toBeUndefined();
+    expect(String(stale)).not.toContain('current resourceVersion');
+    expect(s.faults.history.some((h) => h.kind === 'http')).toBe(true);
+  });
+
+  it('looks a cluster up again when the endpoint it was last seen behind refuses it, and says when no endpoint has it', async () => {
+    const { s, client, cluster, createCowboy } = await twoShards();
+    await createCowboy('b', 'bob');
+    const cows = client.exported<Cowboy>(REF, COWBOYS);
+    const rec = new Recorder(cows.watch());
+    await rec.until((e) => e.object.metadata.name === 'bob');
+    rec.subscription.unsubscribe();
+    // the route to b (the beta endpoint) is remembered; b's binding goes
+    const binding = (s.list('apibindings', 'root:org:consumer-b')[0]?.['metadata'] as { name: string }).name;
+    s.unbind('root:org:consumer-b', binding);
+    await s.waitForIdle();
+    const refused = await cows
+      .inCluster(cluster('b'))
+      .get('bob', { namespace: 'default' })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isNotFound(refused)).toBe(true);
+    expect(String(refused)).toContain(`cluster "${cluster('b')}" has no APIBinding to export ${P}:cowboys`);
+  });
+
   it('refuses a workspace path as cluster, and reports a cluster bound to nothing as not found', async () => {
     const { client, cluster } = await twoShards();
     const cows = client.exported<Cowboy>(REF, COWBOYS);
