@@ -60,6 +60,7 @@ function checkedRewrite(
 }
 
 const transports = new WeakMap<KcpClient, Transport>();
+const endpointCaches = new WeakMap<KcpClient, EndpointCaches>();
 
 /**
  * The transport behind a client made by {@link createClient} (internal: the CLI's `explain` reads objects the
@@ -67,6 +68,15 @@ const transports = new WeakMap<KcpClient, Transport>();
  */
 export function clientTransport(client: KcpClient): Transport | undefined {
   return transports.get(client);
+}
+
+/**
+ * The endpoint caches behind a client made by {@link createClient}: one transport per virtual-workspace URL,
+ * `rewriteUrl` applied (internal: the CLI's `explain` probes each endpoint URL through them). Not exported
+ * from the package.
+ */
+export function clientEndpoints(client: KcpClient): EndpointCaches | undefined {
+  return endpointCaches.get(client);
 }
 
 function makeClient(family: WatchingFamily, workspacePath: string): KcpClient {
@@ -155,6 +165,7 @@ function makeClient(family: WatchingFamily, workspacePath: string): KcpClient {
     apiResourceSchemas: createResourceClient(family.transport, APIRESOURCESCHEMAS, workspacePath),
   };
   transports.set(client, family.transport);
+  endpointCaches.set(client, family.endpoints);
   return client;
 }
 

@@ -64,6 +64,8 @@ export interface CliArgs {
   timeoutMs: number;
   /** `explain --consumer`. */
   consumers: string[];
+  /** `explain`: probe each endpoint URL; false with `--no-probe`. */
+  probe: boolean;
   /** `consumers --watch`. */
   watch: boolean;
   /** `consumers --engage`. */
@@ -219,6 +221,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     waitFor: { kind: 'ready' },
     timeoutMs: DEFAULT_WAIT_TIMEOUT_MS,
     consumers: Array.isArray(v['consumer']) ? v['consumer'].filter((x) => typeof x === 'string') : [],
+    probe: v['no-probe'] !== true,
     watch: v['watch'] === true,
     engage: 'ready',
     fast: v['fast'] === true,

@@ -173,6 +173,12 @@ export const FLAGS: readonly FlagDef[] = [
     commands: ['explain'],
   },
   {
+    name: 'no-probe',
+    type: 'boolean',
+    help: 'Do not check whether each endpoint URL serves (one GET of <url>/clusters/*/apis each)',
+    commands: ['explain'],
+  },
+  {
     name: 'watch',
     type: 'boolean',
     help: 'Keep watching and print one line per engaged, updated or disengaged consumer until Ctrl-C',

@@ -54,8 +54,13 @@ describe('explain', () => {
       'shards',
       'access',
       'resolution',
+      'serving',
       'nextSteps',
     ]);
+    expect(r.json.serving).toEqual([{ url: r.json.resolution.urls[0], serving: true }]);
+    expect(r.text).toContain(
+      `Serving (GET <url>/clusters/*/apis)\n  ✓ ${r.json.resolution.urls[0]}: serving\nNext steps\n`,
+    );
     expect(r.json.consumers).toEqual([
       {
         workspace: 'root:org:consumer-a',

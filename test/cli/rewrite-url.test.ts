@@ -182,11 +182,17 @@ describe('explain --rewrite-url', () => {
     const report = JSON.parse(json.stdout) as {
       resolution: { urls: string[] };
       rewrittenUrls: unknown;
+      serving: unknown;
       nextSteps: string[];
     };
     expect(report.resolution.urls).toEqual([f().published]);
     expect(report.rewrittenUrls).toEqual([{ url: f().published, requestUrl: f().rewritten }]);
-    expect(Object.keys(report).slice(-3)).toEqual(['resolution', 'rewrittenUrls', 'nextSteps']);
+    expect(Object.keys(report).slice(-4)).toEqual(['resolution', 'rewrittenUrls', 'serving', 'nextSteps']);
+    // the probe went through the rewritten URL (the published one cannot be reached)
+    expect(report.serving).toEqual([{ url: f().published, serving: true }]);
+    expect(text.stdout).toContain(
+      `Serving (GET <url>/clusters/*/apis)\n  ✓ ${f().published} → ${f().rewritten}: serving\n`,
+    );
     expect(report.nextSteps[0]).toContain(`kubectl get --raw '${f().rewritten}/clusters/*/apis/`);
     expect(text.stdout).toContain(`kubectl get --raw '${f().rewritten}/clusters/*/apis/`);
   });

@@ -20,7 +20,7 @@ export async function runExplain(args: CliArgs, io: CliIo): Promise<number> {
       { export: exp, slice },
       args.consumers,
       resolveOptions(args, io.signal),
-      args.rewriteUrl,
+      { rewriteUrl: args.rewriteUrl, probe: args.probe },
     );
     const report: ExplainReport = { ...gathered, nextSteps: nextSteps(gathered, refText) };
     io.stdout.write(

@@ -19,6 +19,7 @@ import {
 import type { Condition } from '../../kcp/meta.js';
 import { redactUrlUserinfo } from '../../redact.js';
 import type { ObjectRef } from '../../kcp/paths.js';
+import { originOf } from './render.js';
 import type { ExplainReport, SchemaFinding, VerbCheck } from './types.js';
 
 type Report = Omit<ExplainReport, 'nextSteps'>;
@@ -170,6 +171,35 @@ function bindingSteps(r: Report): string[] {
   return steps;
 }
 
+/** What to do about endpoint URLs whose probe could not reach the host (with and without `--rewrite-url`). */
+function unreachableSteps(r: Report, refText: string): string[] {
+  const unreachable = (r.serving ?? []).filter((s) => s.reason === 'unreachable');
+  const rewritten = new Map((r.rewrittenUrls ?? []).map((w) => [w.url, w.requestUrl]));
+  const steps: string[] = [];
+  const direct = [...new Set(unreachable.filter((s) => !rewritten.has(s.url)).map((s) => originOf(s.url)))];
+  if (direct.length > 0) {
+    const hosts =
+      direct.length === 1 ? `endpoint host ${direct[0] ?? ''}` : `endpoint hosts ${direct.join(', ')}`;
+    steps.push(
+      `The ${hosts} cannot be reached from here (kcp publishes the address each shard was given, which may be inside its own network): send the requests to an address you can reach, e.g. kcp-endpoints explain ${refText} ${direct.map((o) => `--rewrite-url ${o}=<reachable URL>`).join(' ')}`,
+    );
+  }
+  const targets = [
+    ...new Set(
+      unreachable.flatMap((s) => {
+        const to = rewritten.get(s.url);
+        return to === undefined ? [] : [originOf(to)];
+      }),
+    ),
+  ];
+  if (targets.length > 0) {
+    steps.push(
+      `The --rewrite-url target${targets.length === 1 ? '' : 's'} ${targets.join(', ')} cannot be reached from here: check the TO of each --rewrite-url FROM=TO`,
+    );
+  }
+  return steps;
+}
+
 /** Concrete next steps for the report's phase and reason, most important first. */
 export function nextSteps(r: Report, refText: string): string[] {
   const exp = r.export.ref;
@@ -198,6 +228,7 @@ export function nextSteps(r: Report, refText: string): string[] {
       : ['Check the credentials of your kubeconfig user (401/403 from the server)'];
   }
   steps.push(...schemaSteps(r));
+  steps.push(...unreachableSteps(r, refText));
   switch (res.phase) {
     case 'Ready':
       steps.push(usageExample(requestUrlOf(res.urls[0], r), r.schemas));
@@ -265,10 +296,17 @@ export function nextSteps(r: Report, refText: string): string[] {
       `The slice does not name the export by its canonical path, so kcp may miss bindings or keep a stale URL: ${canonicalPathStep(r.slice.ref, canonical)}; or re-trigger kcp now: ${nudgeCommand(r.export.ref, r.slice.ref)}`,
     );
   }
-  const denied = r.access.verbs.filter((v) => !v.allowed).map((v) => v.verb);
-  if (r.access.state === 'found' && denied.length > 0 && res.phase !== 'Forbidden') {
+  const denied =
+    r.access.state === 'found' ? r.access.verbs.filter((v) => !v.allowed).map((v) => v.verb) : [];
+  const review = `SelfSubjectAccessReview on apiexports/content denies ${denied.join(', ')}`;
+  if ((r.serving ?? []).some((s) => s.reason === 'forbidden')) {
+    const why = `an endpoint answered 403 to discovery, which needs get on apiexports/content${denied.length === 0 ? '' : `, and the ${review}`}`;
     steps.push(
-      `These credentials cannot use the export's virtual workspace (SelfSubjectAccessReview on apiexports/content denies ${denied.join(', ')}); if they are the provider's, ${grantContentStep(exp, denied)}`,
+      `These credentials cannot use the export's virtual workspace (${why}); if they are the provider's, ${grantContentStep(exp, ['get', ...denied])}`,
+    );
+  } else if (denied.length > 0 && res.phase !== 'Forbidden') {
+    steps.push(
+      `These credentials cannot use the export's virtual workspace (${review}); if they are the provider's, ${grantContentStep(exp, denied)}`,
     );
   }
   if (res.source === 'virtualWorkspaces' && res.reason === 'LegacyFallback') {

@@ -1,9 +1,18 @@
-import { clientTransport } from '../../client.js';
+import { clientEndpoints, clientTransport } from '../../client.js';
+import type { EndpointCaches } from '../../consumers/endpoint-caches.js';
+import { probeEndpoint } from '../../consumers/probe.js';
 import type { KcpClient } from '../../client-types.js';
 import { exportFacts, sliceFacts } from '../../endpoints/facts.js';
 import { resolveRules, type ExportFacts, type Observation, type SliceFacts } from '../../endpoints/rules.js';
 import type { ResolveOptions } from '../../endpoints/types.js';
-import { isForbidden, isKcpError, isNotFound, isUnauthorized } from '../../errors.js';
+import {
+  isForbidden,
+  isKcpError,
+  isNetworkError,
+  isNotFound,
+  isTimeoutError,
+  isUnauthorized,
+} from '../../errors.js';
 import type { Transport } from '../../http/types.js';
 import { accessReviewBody, SELFSUBJECTACCESSREVIEWS } from '../../kcp/access-review.js';
 import { bindingReferencesExport } from '../../kcp/apibinding.js';
@@ -21,7 +30,7 @@ import { formatLabelSelector, labelSelectorProblem, parseSelectorString } from '
 import { PARTITIONS } from '../../kcp/partition.js';
 import type { ObjectRef } from '../../kcp/paths.js';
 import { SHARDS, SHARDS_WORKSPACE } from '../../kcp/shard.js';
-import { redactUrlUserinfo } from '../../redact.js';
+import { redactText, redactUrlUserinfo } from '../../redact.js';
 import type { ResourceClient } from '../../resource-client.js';
 import type {
   AccessFinding,
@@ -30,9 +39,11 @@ import type {
   ExportedResource,
   ExportFinding,
   LookupState,
+  NotServingReason,
   PartitionFinding,
   RewrittenUrl,
   SchemaFinding,
+  ServingFinding,
   ShardsFinding,
   SliceFinding,
   VerbCheck,
@@ -313,20 +324,94 @@ export function rewrittenUrls(urls: readonly string[], rewrite: (url: string) =>
   });
 }
 
+/** Socket error codes that mean the host cannot be reached from here (as opposed to TLS or a reset). */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+]);
+
+function codeOf(e: unknown): unknown {
+  return e instanceof Error ? (e.cause as { code?: unknown } | undefined)?.code : undefined;
+}
+
+/** How a failed probe failed (see {@link NotServingReason}). */
+export function notServingReason(e: unknown): NotServingReason {
+  if (isUnauthorized(e)) return 'unauthorized';
+  if (isForbidden(e)) return 'forbidden';
+  if (isNotFound(e)) return 'notFound';
+  if (isTimeoutError(e)) return 'unreachable';
+  if (isNetworkError(e)) {
+    const code = codeOf(e);
+    return typeof code === 'string' && UNREACHABLE_CODES.has(code) ? 'unreachable' : 'error';
+  }
+  return 'error';
+}
+
+/**
+ * Probes each URL once, all at the same time, through its endpoint transport from `caches` (`rewriteUrl`
+ * applied, the credentials policy of every endpoint request, each probe bounded by the request timeout):
+ * `GET <url>/clusters/*\/apis`, as `watchEndpoints` with `probe: true` does. A URL whose rewrite fails
+ * (`caches.acquire` throws) is reported as not serving.
+ * @throws AbortError (rejects) when `signal` aborts.
+ */
+export async function gatherServing(
+  caches: Pick<EndpointCaches, 'acquire'>,
+  urls: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<ServingFinding[]> {
+  return Promise.all(
+    urls.map(async (url): Promise<ServingFinding> => {
+      const shown = redactUrlUserinfo(url);
+      const failed = (e: unknown): ServingFinding => ({
+        url: shown,
+        serving: false,
+        error: redactText(isKcpError(e) || e instanceof Error ? e.message : String(e)),
+        reason: notServingReason(e),
+      });
+      let lease;
+      try {
+        lease = caches.acquire(url);
+      } catch (e) {
+        return failed(e);
+      }
+      try {
+        const result = await probeEndpoint(lease.transport, undefined, signal);
+        return result.serving ? { url: shown, serving: true } : failed(result.error);
+      } finally {
+        lease.release();
+      }
+    }),
+  );
+}
+
+/** What {@link gatherReport} does beyond reading: `--rewrite-url` and the probes of the endpoint URLs. */
+export interface GatherOptions {
+  /** `--rewrite-url`: the report lists the URLs it changes (`rewrittenUrls`). */
+  rewriteUrl?: ((url: string) => string) | undefined;
+  /** Probe each URL of the resolution (`serving`); false with `--no-probe`. @default false */
+  probe?: boolean | undefined;
+}
+
 /**
  * Walks APIExport → APIResourceSchemas → APIBindings (in `consumers`) → APIExportEndpointSlice → Partition →
  * Shards, checks access to the export's virtual workspace, and resolves from what it read (the slice and the
  * export are read once, so the findings and the verdict cannot disagree). Every failure becomes a finding;
  * only invalid arguments, and a failed read of the slice or the export other than 401/403/404 (like `get`),
- * throw. With `rewriteUrl` (`--rewrite-url`), the report lists the URLs it changes (`rewrittenUrls`).
+ * throw. With `rewriteUrl` (`--rewrite-url`), the report lists the URLs it changes (`rewrittenUrls`); with
+ * `probe`, whether each URL serves (`serving`, see {@link gatherServing}).
  */
 export async function gatherReport(
   client: KcpClient,
   refs: { export: ObjectRef; slice: ObjectRef },
   consumers: readonly string[],
   options: ResolveOptions,
-  rewriteUrl?: (url: string) => string,
+  extra: GatherOptions = {},
 ): Promise<Omit<ExplainReport, 'nextSteps'>> {
+  const { rewriteUrl } = extra;
   for (const c of consumers) client.workspace(c); // validates (throws InvalidArgumentError) before any I/O
   const transport = clientTransport(client);
   const { signal } = options;
@@ -345,12 +430,14 @@ export async function gatherReport(
   const resolution = refused
     ? null
     : resolveRules({ export: refs.export, slice: refs.slice, mode, sliceObservation, exportObservation });
-  const [schemas, consumerFindings, partition, shards, access] = await Promise.all([
+  const caches = extra.probe === true ? clientEndpoints(client) : undefined;
+  const [schemas, consumerFindings, partition, shards, access, serving] = await Promise.all([
     Promise.all(exp.finding.resourceSchemas.map((s) => gatherSchema(client, exp.finding.ref.path, s))),
     Promise.all(consumers.map((c) => gatherConsumer(client, c, exp.finding))),
     gatherPartition(transport, slice.finding),
     gatherShards(transport, slice.finding),
     gatherAccess(transport, exp.finding),
+    caches === undefined ? undefined : gatherServing(caches, resolution?.urls ?? [], signal),
   ]);
   return {
     export: exp.finding,
@@ -362,5 +449,6 @@ export async function gatherReport(
     access,
     resolution,
     ...(rewriteUrl === undefined ? {} : { rewrittenUrls: rewrittenUrls(resolution?.urls ?? [], rewriteUrl) }),
+    ...(serving === undefined ? {} : { serving }),
   };
 }

@@ -4,7 +4,7 @@ import { colourPhase } from '../format.js';
 import { redactUrlUserinfo } from '../../redact.js';
 import { escapeControl as x } from '../../text.js';
 import { safeText, type Style } from '../io.js';
-import type { ExplainReport, LookupState } from './types.js';
+import type { ExplainReport, LookupState, ServingFinding } from './types.js';
 
 function mark(state: LookupState, style: Style): string {
   switch (state) {
@@ -35,6 +35,55 @@ function conditions(list: Condition[]): string {
   return list.length === 0
     ? 'no conditions'
     : `conditions ${list.map((c) => x(`${c.type}=${c.status}${c.status === 'True' || c.reason === undefined ? '' : `(${c.reason})`}`)).join(', ')}`;
+}
+
+/** `scheme://host[:port]` of a URL, without a user name and password (the URL itself when it has no scheme). */
+export function originOf(url: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)(?:[^/?#@]*@)?([^/?#]*)/i.exec(url);
+  return m === null ? url : `${m[1] ?? ''}${m[2] ?? ''}`;
+}
+
+/** The part of a probe's message after its `GET <url>/clusters/*\/apis: ` (the line already names the URL). */
+function probeMessage(error: string | undefined): string {
+  return x((error ?? 'unknown error').replace(/^GET \S+\/clusters\/\*\/apis: /, ''));
+}
+
+/** One line of the Serving section: the URL (and where requests went, when rewritten) and its outcome. */
+function servingLine(
+  s: ServingFinding,
+  requestUrl: string | undefined,
+  r: ExplainReport,
+  style: Style,
+): string {
+  const where = `${x(s.url)}${requestUrl === undefined ? '' : ` → ${x(requestUrl)}`}`;
+  if (s.serving) return `  ${style.green('✓')} ${where}: serving`;
+  const why = probeMessage(s.error);
+  const exp = r.export.ref;
+  const notServing = (mark: string, hint?: string): string =>
+    `  ${mark} ${where}: not serving: ${why}${hint === undefined ? '' : ` (${hint})`}`;
+  switch (s.reason) {
+    case 'notFound':
+      return notServing(
+        style.yellow('~'),
+        `kcp publishes a shard's URL before its virtual workspace serves; retry shortly, or use watchEndpoints with probe${requestUrl === undefined ? '' : ", and check that --rewrite-url points at the shard's virtual workspace"}`,
+      );
+    case 'forbidden':
+      return notServing(
+        style.red('✗'),
+        `these credentials lack get on apiexports/content of export ${x(exp.name)} in ${x(exp.path)}, which the virtual workspace requires`,
+      );
+    case 'unauthorized':
+      return notServing(style.red('✗'), 'the endpoint does not accept these credentials');
+    case 'unreachable':
+      return notServing(
+        style.red('✗'),
+        requestUrl === undefined
+          ? `the host cannot be reached from here; if kcp publishes an address inside its own network, send the requests to one you can reach with --rewrite-url ${x(originOf(s.url))}=<reachable URL>`
+          : `the target of --rewrite-url, ${x(originOf(requestUrl))}, cannot be reached from here`,
+      );
+    default:
+      return notServing(style.red('✗'));
+  }
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -164,6 +213,14 @@ export function renderExplain(r: ExplainReport, style: Style): string {
     }
     out.push(`  ${x(res.message)}`);
     for (const w of res.warnings) out.push(`  ${style.yellow(`warning: ${x(w)}`)}`);
+  }
+
+  out.push(style.bold('Serving (GET <url>/clusters/*/apis)'));
+  if (r.serving === undefined) out.push(`  ${style.dim('-')} not checked (--no-probe)`);
+  else if (r.serving.length === 0) out.push(`  ${style.dim('-')} not checked (no URL)`);
+  else {
+    const rewritten = new Map((r.rewrittenUrls ?? []).map((w) => [w.url, w.requestUrl]));
+    for (const s of r.serving) out.push(servingLine(s, rewritten.get(s.url), r, style));
   }
 
   out.push(style.bold('Next steps'));

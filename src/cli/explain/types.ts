@@ -141,6 +141,26 @@ export interface RewrittenUrl {
   requestUrl: string;
 }
 
+/**
+ * Why an endpoint URL does not serve: `notFound` (404: kcp publishes a shard's URL before its virtual
+ * workspace serves), `forbidden` (403: these credentials lack `apiexports/content` on the export),
+ * `unauthorized` (401: the endpoint does not accept these credentials), `unreachable` (no connection or no
+ * answer in time), `error` (anything else: another status, TLS, an answer that is not discovery).
+ */
+export type NotServingReason = 'notFound' | 'forbidden' | 'unauthorized' | 'unreachable' | 'error';
+
+/** Whether one endpoint URL serves: one GET of `<url>/clusters/*\/apis` (through its rewritten URL). */
+export interface ServingFinding {
+  /** The published URL, as in the resolution's `urls` (a user name and password in it redacted). */
+  url: string;
+  /** True when the virtual workspace answered discovery. */
+  serving: boolean;
+  /** Why not (absent when serving): the failure's message, redacted. */
+  error?: string | undefined;
+  /** The kind of failure (absent when serving). */
+  reason?: NotServingReason | undefined;
+}
+
 /** The whole chain, in the order explain walks it, plus the verdict and what to do. */
 export interface ExplainReport {
   export: ExportFinding;
@@ -160,6 +180,10 @@ export interface ExplainReport {
    * none of them). Absent without the flag.
    */
   rewrittenUrls?: RewrittenUrl[] | undefined;
+  /**
+   * Whether each URL of `resolution` serves, in their order (empty without a URL). Absent with `--no-probe`.
+   */
+  serving?: ServingFinding[] | undefined;
   /** Concrete next steps, most important first. */
   nextSteps: string[];
 }
