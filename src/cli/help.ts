@@ -78,10 +78,15 @@ const HELP: Record<CommandName, CommandHelp> = {
       'not parse, a binding whose shard is outside the partition or has no virtualWorkspaceURL, a slice that\n' +
       'names the export by another text than its canonical path, a lingering EndpointURLsReady condition.\n' +
       'Reads the slice and the export once and resolves from them. With --rewrite-url, each URL a rewrite\n' +
-      'changes is shown with the URL requests go to (json: rewrittenUrls). Exits like get.',
+      'changes is shown with the URL requests go to (json: rewrittenUrls). Then it probes each URL once, in\n' +
+      'parallel (GET <url>/clusters/*/apis, through the rewritten URL), and says whether it serves and, when\n' +
+      'not, why: kcp publishes a URL before its virtual workspace serves (404), the credentials lack get on\n' +
+      'apiexports/content (403), or the host cannot be reached from here (try --rewrite-url). json: serving.\n' +
+      '--no-probe skips the probes. Exits like get.',
     examples: [
       'kcp-endpoints explain root:org:provider:today-cowboys',
       'kcp-endpoints explain root:org:provider:today-cowboys --consumer root:org:consumer -o json',
+      'kcp-endpoints explain root:org:provider:today-cowboys --rewrite-url https://10.0.0.5:6443=https://127.0.0.1:7443',
     ],
   },
   nudge: {

@@ -64,6 +64,13 @@ function expectClean(what: string, text: string): void {
 
 const kc = (): string[] => ['--kubeconfig', kubeconfig];
 
+/** `explain` probes each endpoint URL: send those probes to the hostile server (its 404 carries the hostile text). */
+const probesToHostile = (): string[] =>
+  ['https://good.example:6443', 'https://a.example', 'https://vw.example'].flatMap((from) => [
+    '--rewrite-url',
+    `${from}=${kcp.url}`,
+  ]);
+
 describe('CLI human output with hostile server data', () => {
   it('never contains a raw control character, and -o urls prints only valid URLs, one per line', async () => {
     await fc.assert(
@@ -82,13 +89,29 @@ describe('CLI human output with hostile server data', () => {
             expectClean('get stdout', get.stdout);
             expectClean('get stderr', get.stderr);
           }
-          const explain = await runInProcess(['explain', 'root:x', '--consumer', 'root:c', ...kc()]);
+          const explain = await runInProcess([
+            'explain',
+            'root:x',
+            '--consumer',
+            'root:c',
+            ...probesToHostile(),
+            ...kc(),
+          ]);
           expectClean('explain stdout', explain.stdout);
+          // the probe of the good URL reached the hostile server, whose answer is on that line
+          expect(explain.stdout).toContain(
+            `  ~ ${GOOD} → ${kcp.url}/services/apiexport/hostile/x: not serving: 404 NotFound`,
+          );
           expectClean('explain stderr', explain.stderr);
           const forbidden = await runInProcess(['get', 'root:forbidden', ...kc()]);
           expectClean('forbidden stdout', forbidden.stdout);
           expectClean('forbidden stderr', forbidden.stderr);
-          const explainForbidden = await runInProcess(['explain', 'root:forbidden', ...kc()]);
+          const explainForbidden = await runInProcess([
+            'explain',
+            'root:forbidden',
+            ...probesToHostile(),
+            ...kc(),
+          ]);
           expectClean('explain forbidden', explainForbidden.stdout + explainForbidden.stderr);
           const wait = await runInProcess([
             'wait',

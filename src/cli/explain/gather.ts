@@ -1,5 +1,4 @@
 import { clientEndpoints, clientTransport } from '../../client.js';
-import type { EndpointCaches } from '../../consumers/endpoint-caches.js';
 import { probeEndpoint } from '../../consumers/probe.js';
 import type { KcpClient } from '../../client-types.js';
 import { exportFacts, sliceFacts } from '../../endpoints/facts.js';
@@ -351,6 +350,11 @@ export function notServingReason(e: unknown): NotServingReason {
   return 'error';
 }
 
+/** What {@link gatherServing} needs of the endpoint caches (`EndpointCaches` has it): a transport per URL. */
+export interface ProbeLeases {
+  acquire(url: string): { transport: Pick<Transport, 'raw' | 'baseUrl'>; release(): void };
+}
+
 /**
  * Probes each URL once, all at the same time, through its endpoint transport from `caches` (`rewriteUrl`
  * applied, the credentials policy of every endpoint request, each probe bounded by the request timeout):
@@ -359,7 +363,7 @@ export function notServingReason(e: unknown): NotServingReason {
  * @throws AbortError (rejects) when `signal` aborts.
  */
 export async function gatherServing(
-  caches: Pick<EndpointCaches, 'acquire'>,
+  caches: ProbeLeases,
   urls: readonly string[],
   signal: AbortSignal | undefined,
 ): Promise<ServingFinding[]> {
