@@ -104,6 +104,28 @@ interface Settings {
   retryPeriodMs: number;
 }
 
+/**
+ * Checks a lease's timings as client-go does: both durations positive, and `leaseDurationMs` greater than
+ * `renewDeadlineMs` (a holder must stop before the others' view of its term can end).
+ * @throws InvalidArgumentError naming the option that is wrong.
+ */
+export function checkLeaseTimings(leaseDurationMs: number, renewDeadlineMs: number): void {
+  checkDurationMs(leaseDurationMs, 'leaseDurationMs');
+  checkDurationMs(renewDeadlineMs, 'renewDeadlineMs');
+  for (const [k, v] of [
+    ['leaseDurationMs', leaseDurationMs],
+    ['renewDeadlineMs', renewDeadlineMs],
+  ] as const) {
+    if (!(v > 0)) throw new InvalidArgumentError(`Option "${k}" must be greater than zero`, k);
+  }
+  if (leaseDurationMs <= renewDeadlineMs) {
+    throw new InvalidArgumentError(
+      `Option "leaseDurationMs" (${leaseDurationMs}) must be greater than "renewDeadlineMs" (${renewDeadlineMs})`,
+      'leaseDurationMs',
+    );
+  }
+}
+
 function settingsOf(o: LeaderElectionOptions): Settings {
   if (typeof o.name !== 'string' || !isValidObjectName(o.name)) {
     throw new InvalidArgumentError(
@@ -115,8 +137,6 @@ function settingsOf(o: LeaderElectionOptions): Settings {
   if (typeof identity !== 'string' || identity === '') {
     throw new InvalidArgumentError('Option "identity" must be a non-empty string', 'identity');
   }
-  checkDurationMs(o.leaseDurationMs, 'leaseDurationMs');
-  checkDurationMs(o.renewDeadlineMs, 'renewDeadlineMs');
   checkDurationMs(o.retryPeriodMs, 'retryPeriodMs');
   const s: Settings = {
     identity,
@@ -124,15 +144,10 @@ function settingsOf(o: LeaderElectionOptions): Settings {
     renewDeadlineMs: o.renewDeadlineMs ?? LEADER_ELECTION_DEFAULTS.renewDeadlineMs,
     retryPeriodMs: o.retryPeriodMs ?? LEADER_ELECTION_DEFAULTS.retryPeriodMs,
   };
-  for (const k of ['leaseDurationMs', 'renewDeadlineMs', 'retryPeriodMs'] as const) {
-    if (!(s[k] > 0)) throw new InvalidArgumentError(`Option "${k}" must be greater than zero`, k);
+  if (!(s.retryPeriodMs > 0)) {
+    throw new InvalidArgumentError('Option "retryPeriodMs" must be greater than zero', 'retryPeriodMs');
   }
-  if (s.leaseDurationMs <= s.renewDeadlineMs) {
-    throw new InvalidArgumentError(
-      `Option "leaseDurationMs" (${s.leaseDurationMs}) must be greater than "renewDeadlineMs" (${s.renewDeadlineMs})`,
-      'leaseDurationMs',
-    );
-  }
+  checkLeaseTimings(s.leaseDurationMs, s.renewDeadlineMs);
   if (s.renewDeadlineMs <= JITTER_FACTOR * s.retryPeriodMs) {
     throw new InvalidArgumentError(
       `Option "renewDeadlineMs" (${s.renewDeadlineMs}) must be greater than "retryPeriodMs" × ${JITTER_FACTOR} (${JITTER_FACTOR * s.retryPeriodMs})`,

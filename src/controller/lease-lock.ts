@@ -33,6 +33,16 @@ export interface LeaseLockOptions {
   labels?: Readonly<Record<string, string>> | undefined;
 }
 
+/** Options of one {@link LeaseLock.tryAcquireOrRenew}. */
+export interface AcquireOptions {
+  /**
+   * Says that a holder is known to have stopped, so its Lease may be taken before its term runs out here:
+   * e.g. a replica whose membership Lease has expired by the local clock, when every replica stops its
+   * fenced work as soon as it cannot renew its membership.
+   */
+  holderGone?: ((holder: string) => boolean) | undefined;
+}
+
 /** The result of one {@link LeaseLock.tryAcquireOrRenew}. */
 export type LeaseAttempt =
   | {
@@ -65,7 +75,8 @@ export type LeaseAttempt =
     };
 
 /** The fields of a Lease's spec that make up its record, normalised. */
-interface LeaseRecord {
+export interface LeaseRecord {
+  /** `''` when the Lease has no holder (never held, or released). */
   holderIdentity: string;
   leaseDurationSeconds: number;
   acquireTime: string | undefined;
@@ -104,6 +115,46 @@ function fingerprint(spec: LeaseSpec | null | undefined): string {
 }
 
 /**
+ * What this process knows of one Lease's record: its content, and when it was last seen change on the local
+ * monotonic clock. The holder's term ends `leaseDurationSeconds` after that, whatever the Lease's own
+ * timestamps say (they come from another host's clock).
+ */
+export class LeaseObservation {
+  private seen: string | undefined;
+  private current: LeaseRecord = recordOf(undefined);
+  private at = Number.NEGATIVE_INFINITY;
+
+  /** The record last seen (an empty one before any). */
+  get record(): Readonly<LeaseRecord> {
+    return this.current;
+  }
+
+  /** When the record was last seen change (`-Infinity` before any). */
+  get observedAt(): number {
+    return this.at;
+  }
+
+  /** When the holder's term ends unless the record changes again (`-Infinity` before any record). */
+  get expiresAt(): number {
+    return this.at + this.current.leaseDurationSeconds * 1000;
+  }
+
+  /**
+   * Records a spec read at `now`; when it differs from the last one seen, `now` becomes the time it was seen
+   * change. Returns true when it changed. `changed` says it changed even if it reads the same (a write of
+   * this process: the server stored a new version).
+   */
+  see(spec: LeaseSpec | null | undefined, now: number, changed = false): boolean {
+    const f = fingerprint(spec);
+    if (f === this.seen && !changed) return false;
+    this.seen = f;
+    this.current = recordOf(spec);
+    this.at = now;
+    return true;
+  }
+}
+
+/**
  * One Lease contended by one identity. Not safe for concurrent calls on the same instance: its owner runs
  * one attempt at a time.
  */
@@ -118,9 +169,7 @@ export class LeaseLock {
   private readonly labels: Readonly<Record<string, string>> | undefined;
   /** The last Lease object read or written (its resourceVersion is what the next write is based on). */
   private lease: Lease | undefined;
-  private fingerprintSeen: string | undefined;
-  private record: LeaseRecord = recordOf(undefined);
-  private observedAt = Number.NEGATIVE_INFINITY;
+  private readonly seen = new LeaseObservation();
   private sentAt = Number.NEGATIVE_INFINITY;
 
   constructor(store: LeaseStore, options: LeaseLockOptions) {
@@ -134,12 +183,12 @@ export class LeaseLock {
 
   /** The holder in the last record seen (`''` when none has been seen or the Lease was released). */
   get holder(): string {
-    return this.record.holderIdentity;
+    return this.seen.record.holderIdentity;
   }
 
   /** True when the last record seen names this identity as the holder. */
   get isHolder(): boolean {
-    return this.record.holderIdentity === this.identity;
+    return this.seen.record.holderIdentity === this.identity;
   }
 
   /** When the last successful write of this lock was sent (`clock.now()` scale; `-Infinity` before any). */
@@ -149,7 +198,7 @@ export class LeaseLock {
 
   /** `spec.leaseTransitions` of the last record seen. */
   get transitions(): number {
-    return this.record.leaseTransitions;
+    return this.seen.record.leaseTransitions;
   }
 
   /**
@@ -157,19 +206,19 @@ export class LeaseLock {
    * `leaseDurationSeconds` (`-Infinity` before any record was seen).
    */
   get expiresAt(): number {
-    return this.observedAt + this.record.leaseDurationSeconds * 1000;
+    return this.seen.expiresAt;
   }
 
   /**
    * Creates, acquires or renews the Lease, as client-go's `tryAcquireOrRenew`: a holder whose own term is
    * still valid first updates from the object it last wrote (one request); otherwise the Lease is read, and
-   * written only when it is missing, released, expired by the local clock, or already held by this
-   * identity. Never rejects: every failure is an outcome.
+   * written only when it is missing, released, expired by the local clock, already held by this identity,
+   * or held by one that `options.holderGone` says is gone. Never rejects: every failure is an outcome.
    */
-  async tryAcquireOrRenew(signal?: AbortSignal): Promise<LeaseAttempt> {
+  async tryAcquireOrRenew(signal?: AbortSignal, options: AcquireOptions = {}): Promise<LeaseAttempt> {
     const lastSeen = this.lease;
     if (this.isHolder && lastSeen !== undefined && this.expiresAt > this.clock.now()) {
-      const spec = this.spec(this.record.acquireTime, this.record.leaseTransitions);
+      const spec = this.spec(this.seen.record.acquireTime, this.seen.record.leaseTransitions);
       const sentAt = this.clock.now();
       try {
         const written = await this.store.update(this.withSpec(lastSeen, spec), signal);
@@ -188,13 +237,14 @@ export class LeaseLock {
     if (current === undefined) return this.create(signal);
     this.observe(current);
     const now = this.clock.now();
-    if (this.holder !== '' && !this.isHolder && this.expiresAt > now) {
+    const gone = this.holder !== '' && !this.isHolder && options.holderGone?.(this.holder) === true;
+    if (this.holder !== '' && !this.isHolder && this.expiresAt > now && !gone) {
       return { held: false, reason: 'held', holder: this.holder, expiresAt: this.expiresAt };
     }
     const taking = !this.isHolder;
     const spec = taking
-      ? this.spec(undefined, Math.min(MAX_INT32, this.record.leaseTransitions + 1))
-      : this.spec(this.record.acquireTime, this.record.leaseTransitions);
+      ? this.spec(undefined, Math.min(MAX_INT32, this.seen.record.leaseTransitions + 1))
+      : this.spec(this.seen.record.acquireTime, this.seen.record.leaseTransitions);
     const sentAt = this.clock.now();
     try {
       const written = await this.store.update(this.withSpec(current, spec), signal);
@@ -225,7 +275,7 @@ export class LeaseLock {
         leaseDurationSeconds: 1,
         acquireTime: now,
         renewTime: now,
-        leaseTransitions: this.record.leaseTransitions,
+        leaseTransitions: this.seen.record.leaseTransitions,
       };
       const sentAt = this.clock.now();
       try {
@@ -278,11 +328,7 @@ export class LeaseLock {
   /** Records a Lease read: when its record differs from the last one seen, it was seen change now. */
   private observe(lease: Lease): void {
     this.lease = lease;
-    const f = fingerprint(lease.spec);
-    if (f === this.fingerprintSeen) return;
-    this.fingerprintSeen = f;
-    this.record = recordOf(lease.spec);
-    this.observedAt = this.clock.now();
+    this.seen.see(lease.spec, this.clock.now());
   }
 
   /** The outcome of a successful write meant to hold the Lease: held, unless the server stored another holder. */
@@ -298,9 +344,7 @@ export class LeaseLock {
   /** Records this lock's own successful write, seen at the time it was sent. */
   private wrote(lease: Lease, sentAt: number): void {
     this.lease = lease;
-    this.fingerprintSeen = fingerprint(lease.spec);
-    this.record = recordOf(lease.spec);
-    this.observedAt = sentAt;
+    this.seen.see(lease.spec, sentAt, true);
     if (this.isHolder) this.sentAt = sentAt;
   }
 }

@@ -14,6 +14,10 @@ interface Timer {
   fire: () => void;
 }
 
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
 /** Lets every pending promise callback run (a macrotask boundary drains the microtask queue). */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -123,7 +127,7 @@ export class MemoryLeaseStore implements LeaseStore {
     this.calls.push(call);
     if (signal?.aborted === true) throw new AbortError();
     await this.gate?.(call, signal);
-    if (signal?.aborted === true) throw new AbortError();
+    if (isAborted(signal)) throw new AbortError();
   }
 
   private stored(lease: Lease): Lease {
