@@ -15,7 +15,7 @@ import { Objects } from './model/objects.js';
 import { Store } from './model/store.js';
 import { generateTls, type SimulatorTls } from './harness/tls.js';
 import { Topology, type WorkspaceInfo } from './model/topology.js';
-import { DEFAULT_NAMESPACE, NAMESPACES } from './model/kube.js';
+import { defaultNamespace, NAMESPACES } from './model/kube.js';
 import type { KcpSimulator, SimulatorOptions } from './types.js';
 
 /** Delays used by `delays: 'instant'` (the default): every controller reacts at once. */
@@ -88,7 +88,7 @@ export async function startKcpSimulator(options: SimulatorOptions = {}): Promise
   });
   // kcp's `universal` workspace type creates the `default` namespace before a workspace is ready
   const initialize = (ws: WorkspaceInfo): void => {
-    objects.create(NAMESPACES, ws, { metadata: { name: DEFAULT_NAMESPACE } }, 'controller');
+    objects.create(NAMESPACES, ws, defaultNamespace(), 'controller');
   };
   for (const ws of topology.all()) initialize(ws);
   topology.onCreate = (ws) => {

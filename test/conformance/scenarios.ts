@@ -905,7 +905,7 @@ export function conformanceScenarios(get: BackendGetter): void {
     }
   });
 
-  it('serves coordination.k8s.io/v1 Leases in a workspace: in `default` (there is no kube-system), created and updated on resourceVersion, 409 on a stale update and on an existing name, watched, deleted; a leader election runs on them', async () => {
+  it('serves coordination.k8s.io/v1 Leases in a workspace: in `default` (no kube-system; kcp-system once an APIExport exists), created and updated on resourceVersion, 409 on a stale update and on an existing name, watched, deleted; a leader election runs on them', async () => {
     const b = get();
     const ws = `root:${prefix('le')}`;
     await b.createWorkspace(ws);
@@ -1025,6 +1025,43 @@ export function conformanceScenarios(get: BackendGetter): void {
             'Lease in version "v1" cannot be handled as a Lease: strict decoding error: unknown field "spec.holder"',
         },
       });
+      // an update needs a resourceVersion; an update of a missing name creates the Lease
+      const blind = await b.rest.send('PUT', leases('default', name), {
+        metadata: { name },
+        spec: { holderIdentity: 'blind' },
+      });
+      expect(blind).toMatchObject({
+        status: 422,
+        body: {
+          message: `leases.coordination.k8s.io "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`,
+        },
+      });
+      const upserted = await b.rest.send('PUT', leases('default', 'upserted'), {
+        metadata: { name: 'upserted' },
+        spec: { holderIdentity: 'x', strategy: 'OldestEmulationVersion', preferredHolder: 'y' },
+      });
+      // strategy and preferredHolder are dropped: kcp runs without the CoordinatedLeaderElection gate
+      expect(upserted).toMatchObject({ status: 201, body: { spec: { holderIdentity: 'x' } } });
+      expect((upserted.body as op.Obj).spec).toEqual({ holderIdentity: 'x' });
+      const everywhere = await b.rest.send('POST', `${at}/apis/coordination.k8s.io/v1/leases`, {
+        metadata: { name: 'x', namespace: 'default' },
+      });
+      expect(everywhere).toMatchObject({ status: 405, body: { reason: 'MethodNotAllowed' } });
+      const byKubectl = await b.kubectl([
+        `--server=${b.rest.config.base}${at}`,
+        'get',
+        'leases',
+        '-n',
+        'default',
+        '-o',
+        'name',
+      ]);
+      expect(
+        byKubectl.stdout
+          .split('\n')
+          .filter((x) => x !== '')
+          .sort(),
+      ).toEqual([`lease.coordination.k8s.io/${name}`, 'lease.coordination.k8s.io/upserted']);
       const gone = await b.rest.send('DELETE', leases('default', name));
       expect(gone).toMatchObject({
         status: 200,
@@ -1038,8 +1075,38 @@ export function conformanceScenarios(get: BackendGetter): void {
       expect(events.map((e) => `${e.type} ${e.object.metadata?.name ?? ''}`)).toEqual([
         `ADDED ${name}`,
         `MODIFIED ${name}`,
+        'ADDED upserted',
         `DELETED ${name}`,
       ]);
+
+      // namespaces: `default` stays; another one can be made, and deleting it takes its Leases along
+      const keep = await b.rest.send('DELETE', `${at}/api/v1/namespaces/default`);
+      expect(keep).toMatchObject({
+        status: 403,
+        body: {
+          reason: 'Forbidden',
+          message: 'namespaces "default" is forbidden: this namespace may not be deleted',
+        },
+      });
+      await b.rest.ok('POST', `${at}/api/v1/namespaces`, { metadata: { name: 'leader-election' } });
+      await b.rest.ok('POST', leases('leader-election'), { metadata: { name: 'in-ns' }, spec: {} });
+      const terminating = await b.rest.ok<op.Obj>('DELETE', `${at}/api/v1/namespaces/leader-election`);
+      expect(terminating.status).toMatchObject({ phase: 'Terminating' });
+      await op.eventually(
+        b,
+        'the namespace and its Lease gone',
+        () => b.rest.send('GET', `${at}/api/v1/namespaces/leader-election`),
+        (r) => r.status === 404,
+      );
+      expect((await b.rest.send('GET', leases('leader-election', 'in-ns'))).status).toBe(404);
+      // an APIExport brings `kcp-system` (where kcp keeps its identity Secret)
+      await op.createExport(b, ws, 'cowboys');
+      await op.eventually(
+        b,
+        'kcp-system after an APIExport',
+        () => b.rest.send('GET', `${at}/api/v1/namespaces/kcp-system`),
+        (r) => r.status === 200,
+      );
       expect(events[1]?.object.spec).toMatchObject({ holderIdentity: 'b' });
 
       // two candidates on the backend: one leads; its graceful stop hands over without waiting for the term

@@ -2,6 +2,7 @@ import {
   clone,
   isObject,
   jsonPatch,
+  meta,
   JsonPatchError,
   mergePatch,
   objAt,
@@ -10,13 +11,13 @@ import {
   type JsonObject,
 } from '../model/json.js';
 import type { Objects } from '../model/objects.js';
-import { boundDefinitions } from '../model/bound.js';
+import { timestamp, type SimulatorClock } from '../clock.js';
 import {
+  admitInNamespace,
   checkNamespaceDelete,
   decodeBuiltin,
   deletedStatus,
-  KUBE_RESOURCES,
-  requireNamespace,
+  requireResourceVersion,
 } from '../model/kube.js';
 import { apiVersionFor, convert, type ResourceDef } from '../model/resources.js';
 import { strategicMergePatch } from '../model/strategic.js';
@@ -49,6 +50,7 @@ export interface RestServices {
   store: Store;
   objects: Objects;
   topology: Topology;
+  clock: SimulatorClock;
 }
 
 /** A JSON answer. */
@@ -205,7 +207,8 @@ export function createObject(s: RestServices, r: RestRequest, posted: JsonObject
   checkTypeMeta(r, body);
   validated(r, body, false);
   if (r.def.namespaced && r.namespace !== undefined) {
-    requireNamespace(s.store.get('namespaces', ws.cluster, r.namespace) !== undefined, r.namespace);
+    const ns = s.store.get('namespaces', ws.cluster, r.namespace);
+    admitInNamespace(r.def, nameInBody(body), r.namespace, ns);
   }
   if (r.def.key === 'apiexportendpointslices') {
     const ref = objAt(objAt(body, 'spec'), 'export') ?? {};
@@ -244,6 +247,12 @@ export function updateObject(s: RestServices, r: RestRequest, put: JsonObject): 
   m['name'] = name;
   withName['metadata'] = m;
   const status = r.subresource === 'status';
+  if (r.def.key === 'leases') {
+    // kube's Lease strategy: an update of a missing Lease creates it; an update needs a resourceVersion
+    if (s.store.get(r.def.key, ws.cluster, keyOfRequest(r)) === undefined)
+      return createObject(s, r, withName);
+    requireResourceVersion(r.def, name, strAt(objAt(withName, 'metadata'), 'resourceVersion'));
+  }
   validated(r, withName, status);
   const updated = s.objects.replace(r.def, ws, keyOfRequest(r), toStorage(r, withName), { status }, 'client');
   return { code: 200, body: convert(r.def, updated, r.version), warnings: typed.warnings };
@@ -285,23 +294,24 @@ export function patchObject(s: RestServices, r: RestRequest, patch: Json, type: 
   return updateObject(s, r, patched);
 }
 
-/** DELETE of an object (returns the object; with finalizers it is only marked for deletion). */
+/**
+ * DELETE of an object (returns the object, a Status for a Lease; with finalizers it is only marked for
+ * deletion; a Namespace turns Terminating until the namespace controller has emptied it).
+ */
 export function deleteObject(s: RestServices, r: RestRequest): RestResult {
   const ws = requireWs(r);
   if (r.def.key === 'namespaces') {
+    // kube marks the namespace Terminating; its controller deletes the content, then the namespace
     const name = r.name ?? '';
-    if (s.store.get('namespaces', ws.cluster, name) === undefined) {
-      throw notFound(r.def.resource, r.def.group, name);
-    }
+    const existing = s.store.get(r.def.key, ws.cluster, name);
+    if (existing === undefined) throw notFound(r.def.resource, r.def.group, name);
     checkNamespaceDelete(name);
-    // what kube's namespace controller does once the namespace is terminating: its content goes first
-    for (const def of [...KUBE_RESOURCES, ...boundDefinitions(s.store, ws.cluster)]) {
-      if (!def.namespaced) continue;
-      for (const obj of s.store.list(def.key, ws.cluster)) {
-        if (strAt(objAt(obj, 'metadata'), 'namespace') === name)
-          s.store.remove(def.key, ws.cluster, objectName(obj), 'controller');
-      }
-    }
+    // (a Namespace's finalizer is in spec.finalizers: the generic finalizer-aware delete would remove it)
+    const next = clone(existing);
+    meta(next)['deletionTimestamp'] ??= timestamp(s.clock);
+    next['status'] = { ...(isObject(next['status']) ? next['status'] : {}), phase: 'Terminating' };
+    const terminating = s.store.put(r.def.key, ws.cluster, next, 'client').object;
+    return { code: 200, body: convert(r.def, terminating, r.version) };
   }
   const obj = s.objects.delete(r.def, ws, keyOfRequest(r), 'client');
   // kube answers a Lease's DELETE with a Status; CRDs (kcp's resources) and Namespaces with the object

@@ -231,9 +231,13 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
     def === undefined ||
     (rp.subresource !== undefined && (rp.subresource !== 'status' || !def.hasStatus)) ||
     (rp.namespace !== undefined && !def.namespaced) ||
-    (def.namespaced && rp.namespace === undefined && (rp.name !== undefined || method === 'POST'))
+    (def.namespaced && rp.namespace === undefined && rp.name !== undefined)
   ) {
     throw NOT_FOUND();
+  }
+  if (def.namespaced && rp.namespace === undefined && method === 'POST') {
+    // the collection of every namespace serves list and watch only
+    throw new SimHttpError(405, `the server does not allow this method on the requested resource`);
   }
   if (
     verb === 'unknown' ||

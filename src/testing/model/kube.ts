@@ -10,9 +10,9 @@
  * deleted (the `WorkspaceNamespaceLifecycle` admission); creating an object in a namespace that does not exist
  * answers 404 `namespaces "<ns>" not found`.
  */
-import { clone, isObject, meta, objAt, strAt, type Json, type JsonObject } from './json.js';
+import { clone, drop, isObject, meta, objAt, strAt, type Json, type JsonObject } from './json.js';
 import type { ResourceDef } from './resources.js';
-import { notFound, SimHttpError } from './api-errors.js';
+import { invalid, notFound, qualified, SimHttpError, type FieldCause } from './api-errors.js';
 
 const v1 = (): string[] => ['v1'];
 
@@ -210,7 +210,7 @@ export function decodeBuiltin(
     if (value === null) continue;
     if (!isObject(value)) {
       throw bad(
-        `json: cannot unmarshal ${typeName(value)} into Go struct field ${kind.goType}.${key} of type ${goSectionType(kind.goType, key)}`,
+        `json: cannot unmarshal ${typeName(value)} into Go struct field ${kind.goType}.${key} of type ${goPackageType(kind.goType, key)}`,
       );
     }
     if (section === 'free') {
@@ -234,7 +234,19 @@ export function decodeBuiltin(
     }
     out[key] = decoded;
   }
+  const spec = out['spec'];
+  if (def.key === 'leases' && isObject(spec)) {
+    // the CoordinatedLeaderElection feature gate is off in kcp: kube-apiserver drops these fields
+    drop(spec, 'strategy');
+    drop(spec, 'preferredHolder');
+  }
   return { object: out, unknown };
+}
+
+/** The Go type of a section with its package (`v1.LeaseSpec`). */
+function goPackageType(goType: string, section: string): string {
+  const t = goSectionType(goType, section);
+  return t.includes('.') ? t : `v1.${t}`;
 }
 
 function goSectionType(goType: string, section: string): string {
@@ -265,7 +277,7 @@ function decodeField(v: Json, type: FieldType, where: string, bad: (d: string) =
       return clone(v);
     case 'microtime':
       if (typeof v !== 'string')
-        throw bad(`json: cannot unmarshal ${typeName(v)} into Go value of type string`);
+        throw bad(`json: cannot unmarshal ${typeName(v)} into ${where} of type string`);
       try {
         return parseMicroTime(v);
       } catch (e) {
@@ -291,11 +303,104 @@ export function prepareBuiltinCreate(def: ResourceDef, obj: JsonObject): void {
 }
 
 /**
- * The namespace lifecycle admission: a namespaced object is created only in a namespace that exists.
- * @throws SimHttpError 404 `namespaces "<ns>" not found`.
+ * The namespace lifecycle admission: a namespaced object is created only in a namespace that exists and is
+ * not being deleted.
+ * @param ns the stored Namespace, or `undefined`.
+ * @throws SimHttpError 404 `namespaces "<ns>" not found`; 403 `… unable to create new content in namespace
+ *   <ns> because it is being terminated`.
  */
-export function requireNamespace(exists: boolean, namespace: string): void {
-  if (!exists) throw notFound('namespaces', '', namespace);
+export function admitInNamespace(
+  def: ResourceDef,
+  name: string,
+  namespace: string,
+  ns: JsonObject | undefined,
+): void {
+  if (ns === undefined) throw notFound('namespaces', '', namespace);
+  if (meta(ns)['deletionTimestamp'] === undefined) return;
+  throw new SimHttpError(
+    403,
+    `${qualified(def.resource, def.group)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+    {
+      details: {
+        name,
+        ...(def.group === '' ? {} : { group: def.group }),
+        kind: def.resource,
+        causes: [
+          {
+            reason: 'NamespaceTerminating',
+            message: `namespace ${namespace} is being terminated`,
+            field: 'metadata.namespace',
+          },
+        ],
+      },
+    },
+  );
+}
+
+/** The annotation kcp's bootstrap puts on the namespaces it creates. */
+export const CREATE_ONLY_ANNOTATION = 'bootstrap.kcp.io/create-only';
+
+/** The `default` Namespace as kcp's workspace initializer creates it. */
+export function defaultNamespace(): JsonObject {
+  return { metadata: { name: DEFAULT_NAMESPACE, annotations: { [CREATE_ONLY_ANNOTATION]: 'true' } } };
+}
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * The field errors of a Namespace name, as kube-apiserver words them (the name is also the value of the
+ * `kubernetes.io/metadata.name` label, which is validated too).
+ */
+export function namespaceNameCauses(name: string): FieldCause[] {
+  const bad = (field: string, detail: string): FieldCause => ({
+    field,
+    reason: 'FieldValueInvalid',
+    message: `Invalid value: ${JSON.stringify(name)}: ${detail}`,
+  });
+  if (name.includes('.')) return [bad('metadata.name', 'must not contain dots')];
+  if (name.length > 63) {
+    return [
+      bad('metadata.name', 'must be no more than 63 characters'),
+      bad('metadata.labels', 'must be no more than 63 characters'),
+    ];
+  }
+  if (DNS_LABEL.test(name)) return [];
+  const causes = [
+    bad(
+      'metadata.name',
+      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+    ),
+  ];
+  if (!LABEL_VALUE.test(name)) {
+    causes.push(
+      bad(
+        'metadata.labels',
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+      ),
+    );
+  }
+  return causes;
+}
+
+/**
+ * A Lease is created by an update of a missing name, and never updated without a resourceVersion (kube's
+ * Lease strategy: `AllowCreateOnUpdate`, no `AllowUnconditionalUpdate`).
+ * @throws SimHttpError 422 `leases.coordination.k8s.io "<name>" is invalid: metadata.resourceVersion: …`.
+ */
+export function requireResourceVersion(
+  def: ResourceDef,
+  name: string,
+  resourceVersion: string | undefined,
+): void {
+  if (def.key !== 'leases' || (resourceVersion !== undefined && resourceVersion !== '')) return;
+  throw invalid(def.resource, def.group, name, [
+    {
+      field: 'metadata.resourceVersion',
+      reason: 'FieldValueInvalid',
+      message: 'Invalid value: 0x0: must be specified for an update',
+    },
+  ]);
 }
 
 /**

@@ -30,7 +30,8 @@ function mergeObject(target: JsonObject | undefined, patch: JsonObject, path: st
   if (directive === 'delete') return {};
   const base: JsonObject = directive === 'replace' || target === undefined ? {} : clone(target);
   if (directive !== undefined && directive !== 'replace' && directive !== 'merge') {
-    throw invalid(`Unknown patch type: ${JSON.stringify(directive)}`);
+    // kube-apiserver answers this one with a 500
+    throw new SimHttpError(500, `unknown patch type: ${goText(directive)} in map: ${goText(patch)}`);
   }
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined || key === '$patch' || key === '$retainKeys') continue;
@@ -62,6 +63,16 @@ function mergeObject(target: JsonObject | undefined, patch: JsonObject, path: st
     for (const k of Object.keys(base)) if (!retain.includes(k)) drop(base, k);
   }
   return base;
+}
+
+/** A JSON value as Go's `%v` prints the decoded value (`map[k:v]` with sorted keys, `[a b]`). */
+function goText(v: Json | undefined): string {
+  if (isObject(v)) {
+    const keys = Object.keys(v).sort();
+    return `map[${keys.map((k) => `${k}:${goText(v[k])}`).join(' ')}]`;
+  }
+  if (Array.isArray(v)) return `[${v.map(goText).join(' ')}]`;
+  return v === null || v === undefined ? '<nil>' : String(v);
 }
 
 function mergeList(current: Json | undefined, patch: Json[], key: string): Json[] {

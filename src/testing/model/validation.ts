@@ -2,9 +2,7 @@ import { isValidObjectName, isValidWorkspacePath } from '../../kcp/paths.js';
 import { arrAt, isObject, objAt, type Json, type JsonObject } from './json.js';
 import type { ResourceDef } from './resources.js';
 import type { FieldCause } from './api-errors.js';
-
-/** A Namespace name: an RFC 1123 label (at most 63 characters). */
-const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+import { namespaceNameCauses } from './kube.js';
 
 const required = (field: string): FieldCause => ({
   field,
@@ -194,20 +192,14 @@ export function validateObject(def: ResourceDef, version: string, obj: JsonObjec
       reason: 'FieldValueRequired',
       message: 'Required value: name or generateName is required',
     });
-  } else if (def.key === 'namespaces' && typeof name === 'string' && !DNS_LABEL.test(name)) {
-    causes.push(
-      invalidValue(
-        'metadata.name',
-        name,
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
-      ),
-    );
+  } else if (def.key === 'namespaces' && typeof name === 'string') {
+    causes.push(...namespaceNameCauses(name));
   } else if (name !== undefined && name !== '' && (typeof name !== 'string' || !isValidObjectName(name))) {
     causes.push(
       invalidValue(
         'metadata.name',
         name,
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
       ),
     );
   }
