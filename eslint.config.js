@@ -2,8 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // ---------------------------------------------------------------------------------------------------------
-// Layers of src/, lowest first: kcp → config → http → watch → endpoints → client → cli. A layer imports only
-// from the layers to its left and from the leaf modules at the root of src/ (errors, logger, redact, text,
+// Layers of src/, lowest first: kcp → config → http → watch → endpoints → consumers → client → controller →
+// cli. A layer imports only from the layers to its left and from the leaf modules at the root of src/ (errors, logger, redact, text,
 // timers), which import only each other. The client layer is the root files client.ts, client-family.ts,
 // client-types.ts and resource-client.ts; the package entries (index.ts, and advanced.ts when it exists) import the layers and are
 // imported by none; cli may also import the simulator (`demo`).
@@ -12,7 +12,7 @@ import tseslint from 'typescript-eslint';
 // Imports are relative, so each folder's rule is generated for every depth of the importing file below src/.
 // (`no-restricted-imports` checks import and export declarations, not `import()` expressions.)
 // ---------------------------------------------------------------------------------------------------------
-const LAYERS = ['kcp', 'config', 'http', 'watch', 'endpoints', 'consumers', 'client', 'cli'];
+const LAYERS = ['kcp', 'config', 'http', 'watch', 'endpoints', 'consumers', 'client', 'controller', 'cli'];
 const LEAVES = ['errors', 'logger', 'redact', 'text', 'timers'];
 const CLIENT_FILES = ['client', 'client-family', 'client-types', 'resource-client'];
 const ENTRIES = ['index', 'advanced'];
