@@ -26,8 +26,8 @@
  * | `kcp_endpoints_lease_transitions_total` | counter | `name` (the lease) |
  *
  * Without a registered MeterProvider (or without `@opentelemetry/api` installed) every instrument is a no-op.
- * The queue gauges are read when metrics are collected, so a busy queue pays nothing for them; a queue that
- * closed is reported once more, at 0, then no more.
+ * A work queue's depth, adds, retries and unfinished work are read from it when metrics are collected, so a
+ * busy queue pays for its two histograms only; a queue that closed is reported once more, then no more.
  */
 import type { QueueMetrics, QueueObserver, QueueStats } from './queue.js';
 
@@ -44,7 +44,7 @@ export interface RecorderLike {
   record(value: number, attributes?: MetricAttributes): void;
 }
 
-/** An OpenTelemetry `ObservableGauge`: observed through {@link MeterLike.addBatchObservableCallback}. */
+/** An OpenTelemetry `ObservableGauge` or `ObservableCounter`, observed through {@link MeterLike.addBatchObservableCallback}. */
 export type ObservableLike = object;
 
 /** The part of OpenTelemetry's `BatchObservableResult` used here. */
@@ -65,6 +65,7 @@ export interface MeterLike {
   createHistogram(name: string, options?: InstrumentOptions): RecorderLike;
   createGauge(name: string, options?: InstrumentOptions): RecorderLike;
   createObservableGauge(name: string, options?: InstrumentOptions): ObservableLike;
+  createObservableCounter(name: string, options?: InstrumentOptions): ObservableLike;
   addBatchObservableCallback(
     callback: (result: BatchObservationLike) => void,
     observables: ObservableLike[],
@@ -95,11 +96,9 @@ const FIRST_URL_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]
 interface QueueSource {
   attributes: MetricAttributes;
   stats: () => QueueStats;
-  /** The queue closed: report 0 once more (a reader keeps the last value it saw), then forget it. */
+  /** The queue closed (idle, its stats final): observe it once more, then forget it. */
   closed: boolean;
 }
-
-const IDLE: QueueStats = { depth: 0, unfinishedWorkMs: 0, longestRunningMs: 0 };
 
 /** Every instrument of one meter, created once. */
 class Instruments {
@@ -107,10 +106,8 @@ class Instruments {
   readonly reconcileErrors: CounterLike;
   readonly terminalErrors: CounterLike;
   readonly reconcileTime: RecorderLike;
-  readonly adds: CounterLike;
   readonly queueDuration: RecorderLike;
   readonly workDuration: RecorderLike;
-  readonly retries: CounterLike;
   readonly urls: RecorderLike;
   readonly consumersEngaged: RecorderLike;
   readonly timeToFirstUrl: RecorderLike;
@@ -141,9 +138,6 @@ class Instruments {
       'controller_runtime_reconcile_time_seconds',
       seconds('Length of time per reconciliation per controller', RECONCILE_BUCKETS),
     );
-    this.adds = m.createCounter('workqueue_adds_total', {
-      description: 'Total number of adds handled by workqueue',
-    });
     this.queueDuration = m.createHistogram(
       'workqueue_queue_duration_seconds',
       seconds('How long in seconds an item stays in workqueue before being requested', QUEUE_BUCKETS),
@@ -152,10 +146,6 @@ class Instruments {
       'workqueue_work_duration_seconds',
       seconds('How long in seconds processing an item from workqueue takes', QUEUE_BUCKETS),
     );
-    this.retries = m.createCounter('workqueue_retries_total', {
-      description:
-        'Total number of items added to the workqueue with a delay (retries and requeues after a time)',
-    });
     const depth = m.createObservableGauge('workqueue_depth', { description: 'Current depth of workqueue' });
     const unfinished = m.createObservableGauge('workqueue_unfinished_work_seconds', {
       description:
@@ -166,17 +156,26 @@ class Instruments {
       description: 'How many seconds the longest running processor of the workqueue has been running',
       unit: 's',
     });
+    const adds = m.createObservableCounter('workqueue_adds_total', {
+      description: 'Total number of adds handled by workqueue',
+    });
+    const retries = m.createObservableCounter('workqueue_retries_total', {
+      description:
+        'Total number of items added to the workqueue with a delay (retries and requeues after a time)',
+    });
     m.addBatchObservableCallback(
       (result) => {
         for (const q of this.queues) {
-          const stats = q.closed ? IDLE : q.stats();
+          const stats = q.stats();
           result.observe(depth, stats.depth, q.attributes);
+          result.observe(adds, stats.adds, q.attributes);
+          result.observe(retries, stats.retries, q.attributes);
           result.observe(unfinished, stats.unfinishedWorkMs / 1000, q.attributes);
           result.observe(longest, stats.longestRunningMs / 1000, q.attributes);
-          if (q.closed) this.queues.delete(q);
+          if (q.closed) this.queues.delete(q); // observed once more after it closed: its last values
         }
       },
-      [depth, unfinished, longest],
+      [depth, adds, retries, unfinished, longest],
     );
     this.urls = m.createGauge('kcp_endpoints_urls', {
       description: 'Virtual-workspace URLs the endpoint slice of the export lists',
@@ -226,6 +225,7 @@ const NOOP_METER: MeterLike = {
   createHistogram: () => NOOP_INSTRUMENT,
   createGauge: () => NOOP_INSTRUMENT,
   createObservableGauge: () => ({}),
+  createObservableCounter: () => ({}),
   addBatchObservableCallback: noop,
 };
 
@@ -299,17 +299,11 @@ export class ControllerMetrics implements QueueMetrics {
     const source: QueueSource = { attributes, stats, closed: false };
     i.queues.add(source);
     return {
-      added: () => {
-        i.adds.add(1, attributes);
-      },
       started: (queuedMs) => {
         i.queueDuration.record(queuedMs / 1000, attributes);
       },
       finished: (workMs) => {
         i.workDuration.record(workMs / 1000, attributes);
-      },
-      retried: () => {
-        i.retries.add(1, attributes);
       },
       close: () => {
         source.closed = true;

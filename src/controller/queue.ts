@@ -60,27 +60,30 @@ export function queueKeyId(key: QueueKey): string {
   return storeKey(key.cluster, key.namespace, key.name);
 }
 
-/** A snapshot of what the queue holds, read when metrics are collected. */
+/** A snapshot of the queue, read when metrics are collected. */
 export interface QueueStats {
   /** Keys queued, waiting for a worker. */
   depth: number;
+  /** Keys queued so far that were not queued already (client-go's adds). */
+  adds: number;
+  /** Keys added with a delay so far (retries and requeues after a time). */
+  retries: number;
   /** Time the keys being processed have been processed for, added up (ms). */
   unfinishedWorkMs: number;
   /** Time the longest-running key has been processed for (ms); 0 when none is. */
   longestRunningMs: number;
 }
 
-/** What a queue reports as it works (see `metrics.ts`). Every method must be cheap and must not throw. */
+/**
+ * What a queue reports as it works (see `metrics.ts`), besides its {@link QueueStats}. Every method must be
+ * cheap and must not throw.
+ */
 export interface QueueObserver {
-  /** A key was queued that was not queued yet. */
-  added(): void;
   /** A worker took a key that had been queued for `queuedMs`. */
   started(queuedMs: number): void;
   /** A worker was done with a key after `workMs`. */
   finished(workMs: number): void;
-  /** A key was added with a delay (a retry or a requeue after some time). */
-  retried(): void;
-  /** The queue is shut down and idle: it reports nothing more. */
+  /** The queue is shut down and idle: its stats change no more. */
   close(): void;
 }
 
@@ -121,7 +124,8 @@ interface Entry<K> extends Timed {
   readonly cluster: ClusterQueue<K>;
   /** Needs a run: queued, or queued again once the worker processing it is done. */
   dirty: boolean;
-  processing: boolean;
+  /** The key object a worker holds while it processes this entry. */
+  held: K | undefined;
   /** Retries since the last {@link WorkQueue.forget}. */
   failures: number;
   /** When it became dirty (ms), for the queue-duration metric. */
@@ -139,10 +143,8 @@ interface ClusterQueue<K> {
 }
 
 const NO_METRICS: QueueObserver = {
-  added: () => undefined,
   started: () => undefined,
   finished: () => undefined,
-  retried: () => undefined,
   close: () => undefined,
 };
 
@@ -157,9 +159,12 @@ export class WorkQueue<K extends QueueKey = QueueKey> {
   /** Clusters with queued keys, in serving order. */
   private ring = new Fifo<ClusterQueue<K>>();
   private queued = 0;
-  private readonly processing = new Set<Entry<K>>();
+  /** Entries being processed, by the key object their worker holds (so `done` needs no string key). */
+  private readonly processing = new Map<K, Entry<K>>();
   private readonly delayed = new TimerHeap<Entry<K>>();
   private seq = 0;
+  private adds = 0;
+  private retries = 0;
   private timer: unknown;
   private timerAt: number | undefined;
   private waiters: Array<(key: K | undefined) => void> = [];
@@ -235,7 +240,7 @@ export class WorkQueue<K extends QueueKey = QueueKey> {
 
   /** Resets the backoff of `key` (call it when a reconcile succeeded). Does not remove a queued key. */
   forget(key: K): void {
-    const entry = this.find(key);
+    const entry = this.processing.get(key) ?? this.find(key);
     if (entry === undefined) return;
     entry.failures = 0;
     this.release(entry);
@@ -263,10 +268,10 @@ export class WorkQueue<K extends QueueKey = QueueKey> {
    * being processed is ignored.
    */
   done(key: K): void {
-    const entry = this.find(key);
-    if (entry?.processing !== true) return;
-    entry.processing = false;
-    this.processing.delete(entry);
+    const entry = this.processing.get(key) ?? this.find(key);
+    if (entry?.held === undefined) return;
+    this.processing.delete(entry.held);
+    entry.held = undefined;
     this.observer.finished(this.clock.now() - entry.startedAt);
     if (entry.dirty) this.push(entry);
     else this.release(entry);
@@ -359,12 +364,13 @@ export class WorkQueue<K extends QueueKey = QueueKey> {
     const now = this.clock.now();
     let unfinishedWorkMs = 0;
     let longestRunningMs = 0;
-    for (const entry of this.processing) {
+    for (const entry of this.processing.values()) {
       const ms = now - entry.startedAt;
       unfinishedWorkMs += ms;
       if (ms > longestRunningMs) longestRunningMs = ms;
     }
-    return { depth: this.queued, unfinishedWorkMs, longestRunningMs };
+    const { queued: depth, adds, retries } = this;
+    return { depth, adds, retries, unfinishedWorkMs, longestRunningMs };
   }
 
   /** The entry of `key`, created when missing; it keeps `key` as its latest key object. */
@@ -382,7 +388,7 @@ export class WorkQueue<K extends QueueKey = QueueKey> {
         id,
         cluster: c,
         dirty: false,
-        processing: false,
+        held: undefined,
         failures: 0,
         queuedAt: 0,
         startedAt: 0,
@@ -404,8 +410,8 @@ export class WorkQueue<K extends QueueKey = QueueKey> {
     if (entry.dirty) return;
     entry.dirty = true;
     entry.queuedAt = this.clock.now();
-    this.observer.added();
-    if (!entry.processing) this.push(entry);
+    this.adds += 1;
+    if (entry.held === undefined) this.push(entry);
   }
 
   /** Puts `entry` at the tail of its cluster's keys, then hands keys to waiting workers. */
@@ -433,8 +439,8 @@ export class WorkQueue<K extends QueueKey = QueueKey> {
     else c.inRing = false;
     this.queued -= 1;
     entry.dirty = false;
-    entry.processing = true;
-    this.processing.add(entry);
+    entry.held = entry.key;
+    this.processing.set(entry.key, entry);
     entry.startedAt = this.clock.now();
     this.observer.started(entry.startedAt - entry.queuedAt);
     return entry;
@@ -442,7 +448,7 @@ export class WorkQueue<K extends QueueKey = QueueKey> {
 
   /** Puts `entry` on the heap, due `delayMs` from now, unless it is already due sooner. */
   private delay(entry: Entry<K>, delayMs: number): void {
-    this.observer.retried();
+    this.retries += 1;
     const at = this.clock.now() + delayMs;
     if (entry.index >= 0) {
       if (at >= entry.at) return;
@@ -486,7 +492,7 @@ export class WorkQueue<K extends QueueKey = QueueKey> {
 
   /** Deletes `entry` once nothing refers to it any more (and its cluster once that holds no entry). */
   private release(entry: Entry<K>): void {
-    if (entry.dirty || entry.processing || entry.failures > 0 || entry.index >= 0) return;
+    if (entry.dirty || entry.held !== undefined || entry.failures > 0 || entry.index >= 0) return;
     const c = entry.cluster;
     c.entries.delete(entry.id);
     if (c.entries.size === 0 && c.fifo.length === 0 && this.clusters.get(c.name) === c) {

@@ -169,6 +169,7 @@ describe('controller metrics', () => {
       createHistogram: (name, o) => (created.push(name), real.createHistogram(name, o)),
       createGauge: (name, o) => (created.push(name), real.createGauge(name, o)),
       createObservableGauge: (name, o) => (created.push(name), real.createObservableGauge(name, o)),
+      createObservableCounter: (name, o) => (created.push(name), real.createObservableCounter(name, o)),
       addBatchObservableCallback: (callback, observables) => {
         created.push('batch callback');
         real.addBatchObservableCallback(
@@ -183,7 +184,7 @@ describe('controller metrics', () => {
     expect(created.length).toBe(20);
   });
 
-  it('observe a closed queue at 0 once, then no more', () => {
+  it('observe a closed queue once more, then no more', () => {
     let collect:
       ((result: { observe: (o: object, v: number, a?: Record<string, string>) => void }) => void) | undefined;
     const noop = { add: () => undefined, record: () => undefined };
@@ -192,20 +193,23 @@ describe('controller metrics', () => {
       createHistogram: () => noop,
       createGauge: () => noop,
       createObservableGauge: () => ({}),
+      createObservableCounter: () => ({}),
       addBatchObservableCallback: (callback) => {
         collect = callback;
       },
     };
     const m = new ControllerMetrics('c', meter);
-    const observer = m.queue('q', () => ({ depth: 5, unfinishedWorkMs: 1500, longestRunningMs: 1000 }));
+    let stats = { depth: 5, adds: 9, retries: 2, unfinishedWorkMs: 1500, longestRunningMs: 1000 };
+    const observer = m.queue('q', () => stats);
     const observed = (): number[] => {
       const values: number[] = [];
       collect?.({ observe: (_o, v) => values.push(v) });
       return values;
     };
-    expect(observed()).toEqual([5, 1.5, 1]);
+    expect(observed()).toEqual([5, 9, 2, 1.5, 1]);
+    stats = { depth: 0, adds: 10, retries: 2, unfinishedWorkMs: 0, longestRunningMs: 0 };
     observer.close();
-    expect(observed()).toEqual([0, 0, 0]);
+    expect(observed()).toEqual([0, 10, 2, 0, 0]);
     expect(observed()).toEqual([]);
   });
 
@@ -253,7 +257,9 @@ describe('controller metrics', () => {
     expect(await fresh.globalMeterProvider()).toBeUndefined();
     const m = await fresh.loadControllerMetrics({ controller: 'bare' });
     m.reconciled('success', 0.1);
-    m.queue('q', () => ({ depth: 0, unfinishedWorkMs: 0, longestRunningMs: 0 })).added();
+    m.queue('q', () => ({ depth: 0, adds: 0, retries: 0, unfinishedWorkMs: 0, longestRunningMs: 0 })).started(
+      1,
+    );
   });
 });
 
