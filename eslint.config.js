@@ -2,9 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // ---------------------------------------------------------------------------------------------------------
-// Layers of src/, lowest first: kcp → config → http → watch → endpoints → consumers → client → controller → cli.
-// A layer imports only from the layers to its left and from the leaf modules at the root of src/ (errors,
-// logger, redact, text, timers), which import only each other. The client layer is the root files client.ts, client-family.ts,
+// Layers of src/, lowest first: kcp → config → http → watch → endpoints → consumers → client → controller →
+// cli. A layer imports only from the layers to its left and from the leaf modules at the root of src/ (errors, logger, redact, text,
+// timers), which import only each other. The client layer is the root files client.ts, client-family.ts,
 // client-types.ts and resource-client.ts; the package entries (index.ts, and advanced.ts when it exists) import the layers and are
 // imported by none; cli may also import the simulator (`demo`).
 // src/testing is the simulator, an independent oracle of kcp (see its index.ts): from the SDK it imports only

@@ -1,8 +1,8 @@
 // Runs every benchmark, each in a fresh node process, prints one summary table (every figure of the targets
 // with its peer measured in the same run, the target and met/missed) and writes results/latest.json and
 // results/latest.md (not committed). Needs the built package (../dist, `npx tsup` at the root) and `npm ci` in
-// bench/. `node run.mjs [--quick | --smoke] [--only decode,latency,scale,cold-start,size,consumers]
-// [--no-instructions]`.
+// bench/; the queue benchmark builds its Go peer when `go` is installed. `node run.mjs [--quick | --smoke]
+// [--only decode,latency,scale,cold-start,size,consumers,queue] [--no-instructions]`.
 // --quick: fewer rounds and samples; --smoke: tiny runs that only check every benchmark works (not figures).
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -155,6 +155,17 @@ if (wanted('consumers')) {
         ...(smoke ? ['--heap-subscriptions', '1'] : []),
       ]),
     );
+}
+if (wanted('queue')) {
+  console.error('\n# 7. work queue: overhead per reconcile next to client-go, fairness under a flood');
+  results.queue = await bench(
+    'queue.mjs',
+    smoke
+      ? ['--objects', '1000', '--rounds', '1', '--flood', '2000', '--probes', '2']
+      : quick
+        ? ['--rounds', '3', '--probes', '5']
+        : [],
+  );
 }
 results.elapsedS = Math.round((Date.now() - started) / 1000);
 
@@ -324,6 +335,49 @@ rows.push([
   '≤ 1.5 MB',
   verdict(size, size?.unpacked <= 1.5 * MB),
 ]);
+const qo = results.queue?.overhead;
+const qGo = qo?.clientGo.skipped === undefined ? qo?.clientGo : undefined;
+const us = (ns) => (ns === undefined ? '—' : `${(ns / 1000).toFixed(2)} µs`);
+const per = (a, b) => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`);
+const queueWhat =
+  qo === undefined ? '' : `${fmt(qo.objects)} objects over ${qo.clusters} clusters, ${qo.workers} workers`;
+for (const [label, ours, peer] of [
+  ['CPU', qo?.cpuNsPerKey.ours.median, qGo?.medianCpuNsPerKey],
+  ['wall', qo?.nsPerKey.ours.median, qGo?.medianNsPerKey],
+])
+  rows.push([
+    `queue overhead per reconcile (${label}), no-op reconciler, ${queueWhat}`,
+    us(ours),
+    qo === undefined
+      ? '—'
+      : qGo === undefined
+        ? `client-go: ${qo.clientGo.skipped}`
+        : `client-go workqueue ${us(peer)}`,
+    per(ours, peer),
+    '≤ 10 µs',
+    verdict(ours, ours <= 10_000),
+  ]);
+rows.push([
+  'same, with metrics on an OpenTelemetry SDK MeterProvider (CPU)',
+  us(qo?.cpuNsPerKey.oursWithMetrics.median),
+  `wall ${us(qo?.nsPerKey.oursWithMetrics.median)}`,
+  '—',
+  '— (reported)',
+  reported(qo),
+]);
+const qf = results.queue?.flood;
+rows.push([
+  qf === undefined
+    ? 'one-key cluster served during a flood of another cluster'
+    : `a one-key cluster's wait during a ${fmt(qf.flood)}-key flood of another cluster (${qf.workers} workers, ${qf.workMs} ms reconciles, ${qf.probes} probes), max`,
+  qf === undefined ? '—' : `${qf.ours.waitMs.max.toFixed(1)} ms`,
+  qf === undefined
+    ? '—'
+    : `plain FIFO ${fmt(qf.plainFifo.waitMs.max)} ms${qf.clientGo.waitMs === undefined ? '' : `, client-go workqueue ${fmt(qf.clientGo.waitMs.max)} ms`}`,
+  '—',
+  '≤ 1 s',
+  verdict(qf, qf?.ours.waitMs.max <= 1000),
+]);
 const lat = results.latency?.find((l) => l.exports === 1000);
 rows.push([
   'p99 propagation, 1,000 watched exports',
@@ -484,6 +538,43 @@ if (consumersRuns.length > 0) {
           `| ${fmt(cr.objects)} | ${c.subscribers} | ${name} | ${e.connections} | ${watchesText(e.openWatches)} | ${e.watchRequests} / ${e.listRequests} | ${e.duringReads.watchRequests} / ${e.duringReads.listRequests} | ${e.afterClose.connections} |`,
         );
   md.push('');
+}
+if (results.queue !== undefined) {
+  const { overhead: o, flood: fl } = results.queue;
+  md.push('## 7. Work queue', '');
+  if (o !== undefined) {
+    md.push(
+      `Overhead per reconcile: ${fmt(o.objects)} keys over ${o.clusters} clusters, ${o.workers} workers, no-op reconciler, median of ${o.rounds} rounds (ns per key).`,
+      '',
+      '| queue | wall | CPU |',
+      '|---|---|---|',
+      `| ours | ${fmt(o.nsPerKey.ours.median)} | ${fmt(o.cpuNsPerKey.ours.median)} |`,
+      `| ours, metrics on an SDK MeterProvider | ${fmt(o.nsPerKey.oursWithMetrics.median)} | ${fmt(o.cpuNsPerKey.oursWithMetrics.median)} |`,
+      o.clientGo.skipped === undefined
+        ? `| client-go workqueue (${o.clientGo.go}) | ${fmt(o.clientGo.medianNsPerKey)} | ${fmt(o.clientGo.medianCpuNsPerKey)} |`
+        : `| client-go workqueue | ${o.clientGo.skipped} | |`,
+      '',
+    );
+  }
+  if (fl !== undefined) {
+    md.push(
+      `Fairness: ${fmt(fl.flood)} keys of one cluster queued, ${fl.probes} probe keys of other clusters added one every ${fl.intervalMs} ms, ${fl.workers} workers, ${fl.workMs} ms reconciles; a probe's wait from add to reconcile start (ms).`,
+      '',
+      '| queue | p50 | p99 | max |',
+      '|---|---|---|---|',
+    );
+    for (const [name, r] of [
+      ['ours (round-robin across clusters)', fl.ours],
+      ['plain FIFO (same semantics, no clusters)', fl.plainFifo],
+      ['client-go workqueue', fl.clientGo],
+    ])
+      md.push(
+        r.waitMs === undefined
+          ? `| ${name} | ${r.skipped} | | |`
+          : `| ${name} | ${fmt(r.waitMs.p50, 1)} | ${fmt(r.waitMs.p99, 1)} | ${fmt(r.waitMs.max, 1)} |`,
+      );
+    md.push('');
+  }
 }
 mkdirSync(here('./results'), { recursive: true });
 writeFileSync(here('./results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);

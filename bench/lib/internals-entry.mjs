@@ -7,3 +7,5 @@ export { createTransport } from '../../src/http/transport.ts';
 export { staticTokenCredentials } from '../../src/config/connection.ts';
 export { APIEXPORTENDPOINTSLICES } from '../../src/kcp/apiexportendpointslice.ts';
 export { APIBINDINGS_V1ALPHA2 } from '../../src/kcp/apibinding.ts';
+export { WorkQueue } from '../../src/controller/queue.ts';
+export { loadControllerMetrics } from '../../src/controller/metrics.ts';

@@ -1,28 +1,39 @@
 /**
- * The time source of the controller runtime's timing loops (leader election, lease renewal), so tests can run
- * them on a fake clock.
+ * The time source of the controller runtime. The work queue, its rate limiter, the health server and the
+ * lease loops (leader election, fencing) read time and set timers only through a {@link Clock}, so tests
+ * drive them with a manually advanced clock.
  */
-import { delay } from '../timers.js';
 
-/** Time as the controller loops read it and wait on it. */
+/** A time source and a timer API. */
 export interface Clock {
-  /**
-   * Milliseconds on a monotonic clock (never goes back; unrelated to the date). Every duration and expiry is
-   * measured on it.
-   */
+  /** Milliseconds from an arbitrary origin; never goes backwards. */
   now(): number;
-  /** Milliseconds since the Unix epoch: what is written into timestamps (a Lease's `renewTime`). */
-  wallTime(): number;
+  /** Runs `callback` after `ms` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer created by {@link Clock.setTimeout}; a handle that already fired is ignored. */
+  clearTimeout(handle: unknown): void;
   /**
-   * Resolves after `ms` milliseconds of {@link Clock.now}; rejects with `AbortError` as soon as `signal`
-   * aborts, leaving no timer behind.
+   * Milliseconds since the Unix epoch, for timestamps written to the server (a Lease's `renewTime`); never
+   * used to measure durations.
+   * @default Date.now
    */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  wallTime?(): number;
 }
 
-/** The process's clocks: `performance.now()`, `Date.now()` and real timers. */
-export const systemClock: Clock = Object.freeze({
+/**
+ * The real clock: `performance.now()` (monotonic: a change of the wall clock does not move it) and the
+ * global timers, which keep the process alive while they are pending.
+ */
+export const systemClock: Clock = {
   now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => {
+    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
   wallTime: () => Date.now(),
-  sleep: delay,
-});
+};
+
+/** `clock.wallTime()`, or `Date.now()` for a clock without one. */
+export function wallTime(clock: Clock): number {
+  return clock.wallTime?.() ?? Date.now();
+}

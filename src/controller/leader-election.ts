@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
 import { InvalidArgumentError, isAbortError } from '../errors.js';
 import { isValidObjectName } from '../kcp/paths.js';
 import { resolveLogger, type Logger } from '../logger.js';
-import { checkDurationMs } from '../timers.js';
+import { checkDurationMs, delay } from '../timers.js';
 import { systemClock, type Clock } from './clock.js';
 import { LeaseLock } from './lease-lock.js';
 import type { LeaseStore } from './lease-store.js';
@@ -247,7 +247,7 @@ export class LeaderElector {
       if (r.reason !== 'held' && !isAborted(signal)) this.failed('acquire', r.error);
       const { retryPeriodMs } = this.settings;
       try {
-        await this.clock.sleep(retryPeriodMs + this.random() * JITTER_FACTOR * retryPeriodMs, signal);
+        await delay(retryPeriodMs + this.random() * JITTER_FACTOR * retryPeriodMs, signal, this.clock);
       } catch {
         return false;
       }
@@ -281,7 +281,7 @@ export class LeaderElector {
       for (;;) {
         if (stop.aborted && work$.settled) break;
         try {
-          await this.clock.sleep(this.settings.retryPeriodMs, wake.signal);
+          await delay(this.settings.retryPeriodMs, wake.signal, this.clock);
         } catch {
           break; // stopped and the work has settled
         }
@@ -319,7 +319,7 @@ export class LeaderElector {
       const attempt = new AbortController();
       const timer = new AbortController();
       const passed = (): typeof DEADLINE => DEADLINE;
-      const deadlinePassed = this.clock.sleep(remaining, timer.signal).then(passed, passed);
+      const deadlinePassed = delay(remaining, timer.signal, this.clock).then(passed, passed);
       const result = await Promise.race([this.lock.tryAcquireOrRenew(attempt.signal), deadlinePassed]);
       timer.abort();
       this.reportLeader();
@@ -333,7 +333,7 @@ export class LeaderElector {
       const wait = Math.min(this.settings.retryPeriodMs, deadline - this.clock.now());
       if (wait <= 0) return false;
       try {
-        await this.clock.sleep(wait, wake);
+        await delay(wait, wake, this.clock);
       } catch {
         return false; // stopped, and the work has settled: no need to renew any more
       }
@@ -342,7 +342,7 @@ export class LeaderElector {
 
   private async release(): Promise<void> {
     const timeout = new AbortController();
-    const t = this.clock.sleep(this.settings.renewDeadlineMs, timeout.signal).then(
+    const t = delay(this.settings.renewDeadlineMs, timeout.signal, this.clock).then(
       () => {
         timeout.abort();
       },

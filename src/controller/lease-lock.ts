@@ -12,7 +12,7 @@
  */
 import { DecodeError, isConflict } from '../errors.js';
 import { formatMicroTime, type Lease, type LeaseSpec } from '../kcp/lease.js';
-import type { Clock } from './clock.js';
+import { wallTime, type Clock } from './clock.js';
 import type { LeaseStore } from './lease-store.js';
 
 /** The largest value of an `int32` Lease field. */
@@ -268,7 +268,7 @@ export class LeaseLock {
       if (current === undefined) return false;
       this.observe(current);
       if (!this.isHolder) return false;
-      const now = formatMicroTime(this.clock.wallTime());
+      const now = formatMicroTime(wallTime(this.clock));
       const spec: LeaseSpec = {
         ...(current.spec ?? {}),
         holderIdentity: '',
@@ -304,7 +304,7 @@ export class LeaseLock {
 
   /** The spec this identity writes when holding: times from the wall clock, acquireTime kept when given. */
   private spec(acquireTime: string | undefined, transitions: number): LeaseSpec {
-    const now = formatMicroTime(this.clock.wallTime());
+    const now = formatMicroTime(wallTime(this.clock));
     return {
       holderIdentity: this.identity,
       leaseDurationSeconds: this.durationSeconds,

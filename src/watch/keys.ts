@@ -33,8 +33,11 @@ export function clusterOf(obj: KubeObject, fallback: string): string {
 
 /** Store key of an object: `cluster|name`, or `cluster|namespace/name` for namespaced objects. */
 export function objectKey(obj: KubeObject, fallbackCluster: string): string {
-  const { name, namespace } = obj.metadata;
-  const cluster = clusterOf(obj, fallbackCluster);
+  return storeKey(clusterOf(obj, fallbackCluster), obj.metadata.namespace, obj.metadata.name);
+}
+
+/** The store key of the object `name` (in `namespace`, if any) in logical cluster `cluster`. */
+export function storeKey(cluster: string, namespace: string | undefined, name: string): string {
   return namespace === undefined || namespace === ''
     ? `${cluster}|${name}`
     : `${cluster}|${namespace}/${name}`;

@@ -7,12 +7,7 @@ import { AbortError, ApiStatusError, ConflictError, NetworkError } from '../../s
 import type { Clock } from '../../src/controller/clock.js';
 import type { LeaseStore } from '../../src/controller/lease-store.js';
 import type { Lease } from '../../src/kcp/lease.js';
-
-interface Timer {
-  at: number;
-  seq: number;
-  fire: () => void;
-}
+import { FakeClock as SimulatorFakeClock } from '../testing/helpers.js';
 
 function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
@@ -24,76 +19,45 @@ export function settle(): Promise<void> {
 }
 
 /**
- * A clock that stands still until {@link FakeClock.advance}. `wallTime` is 2026-01-01 plus the monotonic
- * time plus `skewMs` (a skewed host clock).
+ * The simulator tests' fake clock, for async code: time starts at 0, {@link FakeClock.advance} lets the
+ * promise callbacks run after each timer it fires, and `wallTime` is 2026-01-01 plus the time plus `skewMs`
+ * (a host whose clock is wrong).
  */
-export class FakeClock implements Clock {
-  private t = 0;
-  private seq = 0;
-  private timers: Timer[] = [];
-  /** Added to the wall clock (a host whose clock is wrong). */
+export class FakeClock extends SimulatorFakeClock implements Clock {
+  /** Added to the wall clock. */
   skewMs = 0;
 
-  now(): number {
-    return this.t;
+  constructor() {
+    super();
+    this.time = 0;
   }
 
   wallTime(): number {
-    return Date.UTC(2026, 0, 1) + this.t + this.skewMs;
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted === true) {
-        reject(new AbortError());
-        return;
-      }
-      const timer: Timer = {
-        at: this.t + Math.max(0, ms),
-        seq: this.seq++,
-        fire: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      };
-      const onAbort = (): void => {
-        this.timers = this.timers.filter((x) => x !== timer);
-        reject(new AbortError());
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.timers.push(timer);
-    });
-  }
-
-  /** Number of pending timers. */
-  get pending(): number {
-    return this.timers.length;
+    return Date.UTC(2026, 0, 1) + this.time + this.skewMs;
   }
 
   /** Moves time forward by `ms`, firing every timer due on the way, in order, settling after each. */
-  async advance(ms: number): Promise<void> {
-    const target = this.t + ms;
+  override async advance(ms: number): Promise<void> {
+    const target = this.time + ms;
     await settle();
     for (;;) {
-      const next = this.timers.filter((x) => x.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (next === undefined) break;
-      this.timers = this.timers.filter((x) => x !== next);
-      this.t = Math.max(this.t, next.at);
-      next.fire();
+      const next = this.nextTimerAt;
+      if (next === undefined || next > target) break;
+      super.advance(Math.max(0, next - this.time));
       await settle();
     }
-    this.t = target;
+    super.advance(target - this.time);
     await settle();
   }
 
   /** Advances in steps of `stepMs` until `done()` holds or `maxMs` passed; returns the time it took. */
   async until(done: () => boolean, maxMs: number, stepMs = 100): Promise<number> {
-    const start = this.t;
+    const start = this.time;
     while (!done()) {
-      if (this.t - start >= maxMs) throw new Error(`condition not met within ${maxMs} ms of fake time`);
+      if (this.time - start >= maxMs) throw new Error(`condition not met within ${maxMs} ms of fake time`);
       await this.advance(stepMs);
     }
-    return this.t - start;
+    return this.time - start;
   }
 }
 

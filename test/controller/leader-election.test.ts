@@ -9,6 +9,7 @@ import {
 } from '../../src/controller/leader-election.js';
 import { ApiStatusError, isInvalidArgumentError, NetworkError } from '../../src/errors.js';
 import { formatMicroTime } from '../../src/kcp/lease.js';
+import { delay } from '../../src/timers.js';
 import type { LeaseStore } from '../../src/controller/lease-store.js';
 import { FakeClock, MemoryLeaseStore, settle, StoreView } from './helpers.js';
 
@@ -206,7 +207,7 @@ describe('LeaderElector', () => {
     store.gate = async (call, signal) => {
       if (call.op === 'update') {
         // a server that takes 30 s to answer and ignores the client going away
-        await clock.sleep(30_000);
+        await delay(30_000, undefined, clock);
         aborted.push(signal?.aborted === true);
       }
     };
