@@ -28,16 +28,16 @@ describe('ClusterFence', () => {
     expect(store.leases.get(a.leaseName)?.metadata.labels).toEqual({ app: 'cowboys' });
     expect(a.holds()).toBe(true);
     expect(a.heldUntil()).toBe(10_000);
-    await clock.advance(4_000);
+    await clock.tick(4_000);
     expect(await a.acquire()).toMatchObject({ held: true, acquired: false, sentAt: 4_000 });
     expect(a.heldUntil()).toBe(14_000);
     store.gate = () => {
       throw new NetworkError('connection reset');
     };
-    await clock.advance(4_000);
+    await clock.tick(4_000);
     expect(await a.acquire()).toMatchObject({ held: false, reason: 'error' });
     expect(a.holds()).toBe(true);
-    await clock.advance(6_000);
+    await clock.tick(6_000);
     expect(a.holds()).toBe(false);
     expect(a.holds(13_999)).toBe(true);
   });
@@ -50,9 +50,9 @@ describe('ClusterFence', () => {
     const refused = await b.acquire();
     expect(refused).toEqual({ held: false, reason: 'held', holder: 'a', expiresAt: 15_000 });
     expect(b.holder).toBe('a');
-    await clock.advance(14_999);
+    await clock.tick(14_999);
     expect(await b.acquire()).toMatchObject({ held: false, reason: 'held' });
-    await clock.advance(1);
+    await clock.tick(1);
     expect(await b.acquire()).toMatchObject({ held: true, acquired: true });
     expect(b.holds()).toBe(true);
     // a renews from its stale object: a conflict, then it reads b's record and backs off

@@ -19,7 +19,7 @@ export function settle(): Promise<void> {
 }
 
 /**
- * The simulator tests' fake clock, for async code: time starts at 0, {@link FakeClock.advance} lets the
+ * The simulator tests' fake clock, for async code: time starts at 0, {@link FakeClock.tick} lets the
  * promise callbacks run after each timer it fires, and `wallTime` is 2026-01-01 plus the time plus `skewMs`
  * (a host whose clock is wrong).
  */
@@ -37,16 +37,16 @@ export class FakeClock extends SimulatorFakeClock implements Clock {
   }
 
   /** Moves time forward by `ms`, firing every timer due on the way, in order, settling after each. */
-  override async advance(ms: number): Promise<void> {
+  async tick(ms: number): Promise<void> {
     const target = this.time + ms;
     await settle();
     for (;;) {
       const next = this.nextTimerAt;
       if (next === undefined || next > target) break;
-      super.advance(Math.max(0, next - this.time));
+      this.advance(Math.max(0, next - this.time));
       await settle();
     }
-    super.advance(target - this.time);
+    this.advance(target - this.time);
     await settle();
   }
 
@@ -55,7 +55,7 @@ export class FakeClock extends SimulatorFakeClock implements Clock {
     const start = this.time;
     while (!done()) {
       if (this.time - start >= maxMs) throw new Error(`condition not met within ${maxMs} ms of fake time`);
-      await this.advance(stepMs);
+      await this.tick(stepMs);
     }
     return this.time - start;
   }

@@ -81,7 +81,7 @@ describe('LeaderElector', () => {
   it('creates a missing lease, leads, and renews it every retry period with its own identity and times', async () => {
     const { clock, store } = setup();
     const a = new Candidate(store, clock, 'a').start();
-    await clock.advance(0);
+    await clock.tick(0);
     expect(a.events).toEqual(['leader a@0', 'started@0']);
     expect(a.elector.leading).toBe(true);
     expect(a.elector.leader).toBe('a');
@@ -93,7 +93,7 @@ describe('LeaderElector', () => {
       renewTime: '2026-01-01T00:00:00.000000Z',
       leaseTransitions: 0,
     });
-    await clock.advance(2_000);
+    await clock.tick(2_000);
     expect(store.spec(LEASE)).toMatchObject({
       acquireTime: '2026-01-01T00:00:00.000000Z',
       renewTime: '2026-01-01T00:00:02.000000Z',
@@ -103,11 +103,11 @@ describe('LeaderElector', () => {
     const updates = store.calls.filter((c) => c.op === 'update' && c.at === 2_000);
     expect(updates).toHaveLength(1);
     expect(store.calls.filter((c) => c.op === 'get' && c.at === 2_000)).toHaveLength(0);
-    await clock.advance(2_000);
+    await clock.tick(2_000);
     expect(store.spec(LEASE)?.renewTime).toBe('2026-01-01T00:00:04.000000Z');
     a.stop.abort();
     a.finishWork();
-    await clock.advance(0);
+    await clock.tick(0);
     expect(a.done).toBe(true);
   });
 
@@ -118,18 +118,18 @@ describe('LeaderElector', () => {
       renewDeadlineMs: 1_000,
       retryPeriodMs: 500,
     }).start();
-    await clock.advance(0);
+    await clock.tick(0);
     expect(store.spec(LEASE)?.leaseDurationSeconds).toBe(2);
   });
 
   it('keeps a standby waiting while the holder renews, even when the holder’s clock is hours behind', async () => {
     const { clock, store } = setup();
     const a = new Candidate(store, clock, 'a').start();
-    await clock.advance(0);
+    await clock.tick(0);
     const b = new Candidate(store, clock, 'b').start();
     // a's host clock is 3 hours behind: its renewTime looks long expired to anyone comparing timestamps
     clock.skewMs = -3 * 3600_000;
-    await clock.advance(60_000);
+    await clock.tick(60_000);
     expect(a.elector.leading).toBe(true);
     expect(b.elector.leading).toBe(false);
     expect(b.events).toEqual(['leader a@0']);
@@ -152,7 +152,7 @@ describe('LeaderElector', () => {
       },
     });
     const b = new Candidate(store, clock, 'b').start();
-    await clock.advance(0);
+    await clock.tick(0);
     expect(b.events).toEqual(['leader ghost@0']);
     const took = await clock.until(() => b.elector.leading, 30_000);
     // seen at 0, expired after 15 s; attempts every 2 s × (1 + 0.5 × 1.2) = 3.2 s
@@ -167,7 +167,7 @@ describe('LeaderElector', () => {
     store.put({ metadata: { name: LEASE }, spec: { holderIdentity: 'x', leaseDurationSeconds: 3600 } });
     const randoms = [0, 0.999, 0.25];
     new Candidate(store, clock, 'b', { random: () => randoms.shift() ?? 0 }).start();
-    await clock.advance(20_000);
+    await clock.tick(20_000);
     const gets = store.calls.filter((c) => c.op === 'get').map((c) => c.at);
     const expected = [
       0,
@@ -181,7 +181,7 @@ describe('LeaderElector', () => {
   it('stops leading when renewals fail, at the renew deadline after the last successful renewal was sent, before the lease expires for others', async () => {
     const { clock, store } = setup();
     const a = new Candidate(store, clock, 'a').start();
-    await clock.advance(2_000); // acquired at 0, renewed at 2 s
+    await clock.tick(2_000); // acquired at 0, renewed at 2 s
     store.gate = (call) => {
       if (call.op !== 'get' || call.at > 0) throw new NetworkError('connection refused');
     };
@@ -195,14 +195,14 @@ describe('LeaderElector', () => {
     expect(store.spec(LEASE)?.holderIdentity).toBe('a');
     expect(a.done).toBe(false);
     a.finishWork();
-    await clock.advance(0);
+    await clock.tick(0);
     expect(a.done).toBe(true);
   });
 
   it('stops at the renew deadline when the API server answers slower than that, aborting the request in flight', async () => {
     const { clock, store } = setup();
     const a = new Candidate(store, clock, 'a').start();
-    await clock.advance(0);
+    await clock.tick(0);
     const aborted: boolean[] = [];
     store.gate = async (call, signal) => {
       if (call.op === 'update') {
@@ -214,21 +214,21 @@ describe('LeaderElector', () => {
     await clock.until(() => !a.elector.leading, 20_000, 50);
     expect(clock.now()).toBe(10_000);
     expect(a.signal?.aborted).toBe(true);
-    await clock.advance(30_000);
+    await clock.tick(30_000);
     expect(aborted).toEqual([true]);
   });
 
   it('stops at once when a renewal reads another holder’s unexpired record', async () => {
     const { clock, store } = setup();
     const a = new Candidate(store, clock, 'a').start();
-    await clock.advance(0);
+    await clock.tick(0);
     // an operator (or a split brain) hands the lease to z
     const current = store.leases.get(LEASE);
     store.put({
       ...current!,
       spec: { ...current!.spec, holderIdentity: 'z', renewTime: '2026-01-01T00:00:01.000000Z' },
     });
-    await clock.advance(2_000);
+    await clock.tick(2_000);
     expect(a.elector.leading).toBe(false);
     expect(a.events).toEqual(['leader a@0', 'started@0', 'leader z@2000', 'stopped@2000']);
     expect(store.spec(LEASE)?.holderIdentity).toBe('z');
@@ -237,11 +237,11 @@ describe('LeaderElector', () => {
   it('renews through a conflict: the optimistic update fails, the lease is read again and renewed', async () => {
     const { clock, store } = setup();
     const a = new Candidate(store, clock, 'a').start();
-    await clock.advance(0);
+    await clock.tick(0);
     // someone labels the lease: the resourceVersion moves, the record does not
     const current = store.leases.get(LEASE);
     store.put({ ...current!, metadata: { ...current!.metadata, labels: { team: 'x' } } });
-    await clock.advance(2_000);
+    await clock.tick(2_000);
     expect(a.elector.leading).toBe(true);
     const at2 = store.calls.filter((c) => c.at === 2_000).map((c) => c.op);
     expect(at2).toEqual(['update', 'get', 'update']);
@@ -252,13 +252,13 @@ describe('LeaderElector', () => {
   it('keeps renewing through failures shorter than the renew deadline', async () => {
     const { clock, store } = setup();
     const a = new Candidate(store, clock, 'a').start();
-    await clock.advance(0);
+    await clock.tick(0);
     let failures = 3;
     store.gate = () => {
       if (failures-- > 0)
         throw new ApiStatusError('etcdserver: request timed out', { status: 500, reason: 'InternalError' });
     };
-    await clock.advance(12_000);
+    await clock.tick(12_000);
     expect(a.elector.leading).toBe(true);
     expect(a.events).toEqual(['leader a@0', 'started@0']);
   });
@@ -266,19 +266,19 @@ describe('LeaderElector', () => {
   it('releases the lease on a graceful stop after the work has finished, renewing meanwhile, and a standby takes over at its next attempt', async () => {
     const { clock, store } = setup();
     const a = new Candidate(store, clock, 'a').start();
-    await clock.advance(0);
+    await clock.tick(0);
     const b = new Candidate(store, clock, 'b').start();
-    await clock.advance(1_000);
+    await clock.tick(1_000);
     a.stop.abort();
     await settle();
     expect(a.signal?.aborted).toBe(true);
     // the work takes 20 s to drain: the lease is renewed all along, b stays standby
-    await clock.advance(20_000);
+    await clock.tick(20_000);
     expect(a.elector.leading).toBe(true);
     expect(b.elector.leading).toBe(false);
     expect(store.spec(LEASE)?.holderIdentity).toBe('a');
     a.finishWork();
-    await clock.advance(0);
+    await clock.tick(0);
     expect(a.done).toBe(true);
     expect(a.events.at(-1)).toBe('stopped@21000');
     expect(store.spec(LEASE)).toMatchObject({
@@ -295,10 +295,10 @@ describe('LeaderElector', () => {
   it('does not release on a graceful stop with releaseOnStop: false', async () => {
     const { clock, store } = setup();
     const a = new Candidate(store, clock, 'a', { releaseOnStop: false }).start();
-    await clock.advance(0);
+    await clock.tick(0);
     a.stop.abort();
     a.finishWork();
-    await clock.advance(0);
+    await clock.tick(0);
     expect(a.done).toBe(true);
     expect(store.spec(LEASE)?.holderIdentity).toBe('a');
   });
@@ -306,12 +306,12 @@ describe('LeaderElector', () => {
   it('does not clear a lease that another candidate took while the stopping leader could not renew', async () => {
     const { clock, store } = setup();
     const a = new Candidate(store, clock, 'a').start();
-    await clock.advance(0);
+    await clock.tick(0);
     a.stop.abort();
     const current = store.leases.get(LEASE);
     store.put({ ...current!, spec: { ...current!.spec, holderIdentity: 'c' } });
     a.finishWork();
-    await clock.advance(2_000);
+    await clock.tick(2_000);
     expect(a.done).toBe(true);
     expect(store.spec(LEASE)?.holderIdentity).toBe('c');
   });
@@ -324,7 +324,7 @@ describe('LeaderElector', () => {
     let both = 0;
     const watch = async (ms: number): Promise<void> => {
       for (let t = 0; t < ms; t += 50) {
-        await clock.advance(50);
+        await clock.tick(50);
         if (a.elector.leading && b.elector.leading) both++;
       }
     };
@@ -338,7 +338,7 @@ describe('LeaderElector', () => {
     expect(standby.elector.leading).toBe(true);
     // the cut-off leader comes back: it campaigns again and stays standby
     leader.finishWork();
-    await clock.advance(0);
+    await clock.tick(0);
     expect(leader.done).toBe(true);
     views[leader.identity as 'a' | 'b'].cut = false;
     const again = new Candidate(views[leader.identity as 'a' | 'b'], clock, leader.identity, {
@@ -353,9 +353,9 @@ describe('LeaderElector', () => {
   it('reports every new leader once: itself included, not "no leader"', async () => {
     const { clock, store } = setup();
     const a = new Candidate(store, clock, 'a').start();
-    await clock.advance(0);
+    await clock.tick(0);
     const b = new Candidate(store, clock, 'b').start();
-    await clock.advance(0);
+    await clock.tick(0);
     a.stop.abort();
     a.finishWork();
     await clock.until(() => b.elector.leading, 10_000);
@@ -376,11 +376,11 @@ describe('LeaderElector', () => {
     });
     const stop = new AbortController();
     const run = elector.run(stop.signal);
-    await clock.advance(5_000);
+    await clock.tick(5_000);
     expect(elector.leading).toBe(true);
     expect(errors).toEqual(['leader election: the leading work failed']);
     stop.abort();
-    await clock.advance(0);
+    await clock.tick(0);
     await run;
     expect(store.spec(LEASE)?.holderIdentity).toBe('');
   });
@@ -398,7 +398,7 @@ describe('LeaderElector', () => {
       logger: { ...quiet, warn: (_m, c) => warnings.push(c?.['error']) },
     });
     void elector.run();
-    await clock.advance(0);
+    await clock.tick(0);
     expect(elector.leading).toBe(false);
     expect(String(warnings[0])).toContain('the server stored holder "mallory" for a write of holder "a"');
   });
@@ -410,7 +410,7 @@ describe('LeaderElector', () => {
     const run = elector.run(stop.signal);
     await expect(elector.run()).rejects.toThrow(/already running/);
     stop.abort();
-    await clock.advance(0);
+    await clock.tick(0);
     await run;
     await elector.run(AbortSignal.abort());
     expect(elector.leading).toBe(false);

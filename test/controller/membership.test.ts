@@ -64,7 +64,7 @@ describe('MembershipView', () => {
     for (let t = 0; t <= 60_000; t += 2_000) {
       view.observe([memberLease('a', t - day), memberLease('b', t + day)]);
       expect(view.live()).toEqual(['a', 'b']);
-      void clock.advance(2_000);
+      clock.advance(2_000);
     }
   });
 
@@ -75,14 +75,14 @@ describe('MembershipView', () => {
     view.observe([memberLease('a', 0), frozen, memberLease('leaving', 0), memberLease('deleted', 0)]);
     expect(view.live()).toEqual(['a', 'dead', 'deleted', 'leaving']);
     expect(view.nextExpiry()).toBe(10_000);
-    await clock.advance(4_000);
+    await clock.tick(4_000);
     const released: Lease = {
       ...memberLease('leaving', 0),
       spec: { holderIdentity: '', leaseDurationSeconds: 1 },
     };
     view.observe([memberLease('a', 4_000), frozen, released]);
     expect(view.live()).toEqual(['a', 'dead']);
-    await clock.advance(6_000);
+    await clock.tick(6_000);
     view.observe([memberLease('a', 10_000), frozen, released]);
     // 'dead' was seen change at 0 with a 10 s term
     expect(view.live()).toEqual(['a']);
@@ -173,7 +173,7 @@ describe('membership Leases held with LeaderElector, fences and rendezvous owner
         }
       };
       for (let i = 0; i < 10; i++) {
-        await clock.advance(2_000);
+        await clock.tick(2_000);
         await round();
       }
       const owned = (id: string): number => keys.filter((k) => fences.get(id)!.get(k)!.holds()).length;
@@ -182,7 +182,7 @@ describe('membership Leases held with LeaderElector, fences and rendezvous owner
       cut.add('r3');
       let moved = -1;
       for (let t = 0; t < 50_000; t += 2_000) {
-        await clock.advance(2_000);
+        await clock.tick(2_000);
         await round();
         if (moved < 0 && owned('r1') + owned('r2') === 30) moved = t + 2_000;
       }
@@ -194,7 +194,7 @@ describe('membership Leases held with LeaderElector, fences and rendezvous owner
       expect(moved).toBeLessThanOrEqual(latest);
       expect(overlaps).toBe(0);
       for (const s of stops.values()) s.abort();
-      await clock.advance(0);
+      await clock.tick(0);
     },
   );
 });
