@@ -29,6 +29,7 @@ export const GUARDED_MODULES = [
   'apiresourceschema',
   'access-review',
   'shard',
+  'lease',
   'exported',
 ] as const;
 
@@ -44,6 +45,7 @@ const MODULES: Record<(typeof GUARDED_MODULES)[number], () => Promise<Record<str
   apiresourceschema: () => import('../src/kcp/apiresourceschema.js'),
   'access-review': () => import('../src/kcp/access-review.js'),
   shard: () => import('../src/kcp/shard.js'),
+  lease: () => import('../src/kcp/lease.js'),
   exported: () => import('../src/kcp/exported.js'),
 };
 

@@ -34,23 +34,36 @@ export function checkDurationMs(value: number | undefined, name: string, scale =
   }
 }
 
+/** The timer functions {@link delay} waits with: the global ones, or a clock's (a fake one in tests). */
+export interface TimerSource {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const globalTimers: TimerSource = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => {
+    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
+};
+
 /**
  * Waits `ms` milliseconds (clamped with {@link timerDelay}). Rejects with {@link AbortError} as soon as
  * `signal` aborts, at once when it already has; either way the timer is cleared and the abort listener
- * removed, so nothing is left behind. The one abortable sleep of the package: retries, backoff and the
- * reflector all wait through it.
+ * removed, so nothing is left behind. The one abortable sleep of the package: retries, backoff, the reflector
+ * and the controller's lease loops (on their clock's timers) all wait through it.
  */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+export function delay(ms: number, signal?: AbortSignal, timers: TimerSource = globalTimers): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted === true) {
       reject(new AbortError());
       return;
     }
     const onAbort = (): void => {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       reject(new AbortError());
     };
-    const timer = setTimeout(() => {
+    const timer = timers.setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, timerDelay(ms));

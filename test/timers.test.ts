@@ -3,6 +3,7 @@ import { createClient } from '../src/client.js';
 import type { ClientOptions } from '../src/client-types.js';
 import { isAbortError, isInvalidArgumentError } from '../src/errors.js';
 import { delay, MAX_TIMER_MS, timerDelay } from '../src/timers.js';
+import { FakeClock } from './testing/helpers.js';
 
 const base: ClientOptions = {
   server: 'https://kcp.example:6443',
@@ -113,5 +114,25 @@ describe('delay', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(done).toBe(false);
     vi.clearAllTimers();
+  });
+
+  it('waits on the timers it is given (a clock’s), and clears its timer there when aborted', async () => {
+    const clock = new FakeClock();
+    let done = false;
+    void delay(500, undefined, clock).then(() => {
+      done = true;
+    });
+    clock.advance(499);
+    await Promise.resolve();
+    expect(done).toBe(false);
+    clock.advance(1);
+    await Promise.resolve();
+    expect(done).toBe(true);
+    const ctrl = new AbortController();
+    const aborted = delay(500, ctrl.signal, clock);
+    expect(clock.pending).toBe(1);
+    ctrl.abort();
+    await expect(aborted).rejects.toSatisfy(isAbortError);
+    expect(clock.pending).toBe(0);
   });
 });

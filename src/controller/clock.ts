@@ -1,6 +1,7 @@
 /**
- * The time source of the controller runtime. The work queue, its rate limiter and the health server read
- * time and set timers only through a {@link Clock}, so tests drive them with a manually advanced clock.
+ * The time source of the controller runtime. The work queue, its rate limiter, the health server and the
+ * lease loops (leader election, fencing) read time and set timers only through a {@link Clock}, so tests
+ * drive them with a manually advanced clock.
  */
 
 /** A time source and a timer API. */
@@ -11,6 +12,12 @@ export interface Clock {
   setTimeout(callback: () => void, ms: number): unknown;
   /** Cancels a timer created by {@link Clock.setTimeout}; a handle that already fired is ignored. */
   clearTimeout(handle: unknown): void;
+  /**
+   * Milliseconds since the Unix epoch, for timestamps written to the server (a Lease's `renewTime`); never
+   * used to measure durations.
+   * @default Date.now
+   */
+  wallTime?(): number;
 }
 
 /**
@@ -23,4 +30,10 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => {
     clearTimeout(handle as ReturnType<typeof setTimeout>);
   },
+  wallTime: () => Date.now(),
 };
+
+/** `clock.wallTime()`, or `Date.now()` for a clock without one. */
+export function wallTime(clock: Clock): number {
+  return clock.wallTime?.() ?? Date.now();
+}

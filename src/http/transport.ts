@@ -346,19 +346,27 @@ export function createTransport(options: TransportOptions): HttpTransport {
     opts: ListOptions = {},
   ): Promise<List<T>> {
     checkCluster(cluster);
+    if (opts.namespace !== undefined) checkName(opts.namespace, 'namespace');
     const items: T[] = [];
     let resourceVersion: string;
     let token: string | undefined;
     const seen = new Set<string>();
     let pages = 0;
     do {
-      const url = resourceUrl(server, desc, cluster, undefined, {
-        fieldSelector: opts.fieldSelector,
-        labelSelector: opts.labelSelector,
-        resourceVersion: token === undefined ? opts.resourceVersion : undefined,
-        limit: opts.limit,
-        continue: token,
-      });
+      const url = resourceUrl(
+        server,
+        desc,
+        cluster,
+        undefined,
+        {
+          fieldSelector: opts.fieldSelector,
+          labelSelector: opts.labelSelector,
+          resourceVersion: token === undefined ? opts.resourceVersion : undefined,
+          limit: opts.limit,
+          continue: token,
+        },
+        { namespace: opts.namespace },
+      );
       const value = await json({ method: 'GET', url }, opts.signal);
       const page = decodeListPage(desc, value, `GET ${displayUrl(url)}`, items.length);
       pages += 1;

@@ -28,6 +28,8 @@ export interface PatchOptions extends ObjectOptions {
 
 /** List options (Kubernetes query parameters). */
 export interface ListOptions extends CallOptions {
+  /** List one namespace of a namespaced resource; leave out for every namespace (or a cluster-scoped one). */
+  namespace?: string | undefined;
   /** e.g. `metadata.name=today-cowboys`. */
   fieldSelector?: string | undefined;
   /** e.g. `app=x,tier!=y`. */

@@ -33,6 +33,7 @@ import type { partitionSchema } from './partition.js';
 import type { apiResourceSchemaSchema } from './apiresourceschema.js';
 import type { selfSubjectAccessReviewSchema } from './access-review.js';
 import type { shardSchema } from './shard.js';
+import type { leaseSchema, leaseSpecSchema } from './lease.js';
 import type { exportedObjectSchema } from './exported.js';
 
 /** A non-null, non-array object without an own `__proto__` key (zod's output would drop that key). */
@@ -583,6 +584,39 @@ export function isShard(value: unknown): value is z.output<typeof shardSchema> {
     const v6 = v3['virtualWorkspaceURL'];
     if (v6 !== undefined && typeof v6 !== 'string') return false;
   }
+  return true;
+}
+
+/** True when `leaseSchema` (src/kcp/lease.ts) accepts `value` and outputs it unchanged. */
+export function isLease(value: unknown): value is z.output<typeof leaseSchema> {
+  if (!isObject(value)) return false;
+  const v1 = value['apiVersion'];
+  if (v1 !== undefined && typeof v1 !== 'string') return false;
+  const v2 = value['kind'];
+  if (v2 !== undefined && typeof v2 !== 'string') return false;
+  if (!isObjectMeta(value['metadata'])) return false;
+  const v3 = value['spec'];
+  if (v3 !== undefined && v3 !== null && !isLeaseSpec(v3)) return false;
+  return true;
+}
+
+/** True when `leaseSpecSchema` (src/kcp/lease.ts) accepts `value` and outputs it unchanged. */
+export function isLeaseSpec(value: unknown): value is z.output<typeof leaseSpecSchema> {
+  if (!isObject(value)) return false;
+  const v1 = value['holderIdentity'];
+  if (v1 !== undefined && v1 !== null && typeof v1 !== 'string') return false;
+  const v2 = value['leaseDurationSeconds'];
+  if (v2 !== undefined && v2 !== null && (typeof v2 !== 'number' || !Number.isFinite(v2))) return false;
+  const v3 = value['acquireTime'];
+  if (v3 !== undefined && v3 !== null && typeof v3 !== 'string') return false;
+  const v4 = value['renewTime'];
+  if (v4 !== undefined && v4 !== null && typeof v4 !== 'string') return false;
+  const v5 = value['leaseTransitions'];
+  if (v5 !== undefined && v5 !== null && (typeof v5 !== 'number' || !Number.isFinite(v5))) return false;
+  const v6 = value['preferredHolder'];
+  if (v6 !== undefined && v6 !== null && typeof v6 !== 'string') return false;
+  const v7 = value['strategy'];
+  if (v7 !== undefined && v7 !== null && typeof v7 !== 'string') return false;
   return true;
 }
 

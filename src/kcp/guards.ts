@@ -19,10 +19,12 @@ import {
   isApiExportV1alpha2,
   isApiResourceSchema,
   isExportedObject,
+  isLease,
   isPartition,
   isSelfSubjectAccessReview,
   isShard,
 } from './guards.generated.js';
+import { LEASES } from './lease.js';
 import { PARTITIONS } from './partition.js';
 import type { ResourceDescriptor } from './resource.js';
 import { SHARDS } from './shard.js';
@@ -51,6 +53,7 @@ export function guardOf<T>(desc: ResourceDescriptor<T>): Guard<T> | undefined {
     [APIRESOURCESCHEMAS, isApiResourceSchema],
     [SELFSUBJECTACCESSREVIEWS, isSelfSubjectAccessReview],
     [SHARDS, isShard],
+    [LEASES, isLease],
   ]);
   // Descriptors of exported resources are made at run time; they share one schema and so one guard.
   if (desc.schema === (exportedObjectSchema as unknown)) return isExportedObject as unknown as Guard<T>;

@@ -14,7 +14,8 @@ import { buildKubeconfig } from './harness/kubeconfig.js';
 import { Objects } from './model/objects.js';
 import { Store } from './model/store.js';
 import { generateTls, type SimulatorTls } from './harness/tls.js';
-import { Topology } from './model/topology.js';
+import { Topology, type WorkspaceInfo } from './model/topology.js';
+import { defaultNamespace, NAMESPACES } from './model/kube.js';
 import type { KcpSimulator, SimulatorOptions } from './types.js';
 
 /** Delays used by `delays: 'instant'` (the default): every controller reacts at once. */
@@ -85,7 +86,13 @@ export async function startKcpSimulator(options: SimulatorOptions = {}): Promise
     serveWindow.observe(ev);
     controllers.handle(ev);
   });
+  // kcp's `universal` workspace type creates the `default` namespace before a workspace is ready
+  const initialize = (ws: WorkspaceInfo): void => {
+    objects.create(NAMESPACES, ws, defaultNamespace(), 'controller');
+  };
+  for (const ws of topology.all()) initialize(ws);
   topology.onCreate = (ws) => {
+    initialize(ws);
     controllers.onWorkspace(ws);
   };
   const auth = new Auth();

@@ -11,7 +11,18 @@ import { expect, it } from 'vitest';
 import type { KcpClient } from '../../src/client-types.js';
 import type { ConsumerEvent } from '../../src/consumers/types.js';
 import type { EndpointChange, EndpointResolution } from '../../src/endpoints/types.js';
-import { isApiStatusError, isConflict, type ConflictError } from '../../src/errors.js';
+import { loadConnection } from '../../src/config/load-connection.js';
+import { LeaderElector } from '../../src/controller/leader-election.js';
+import { transportLeaseStore } from '../../src/controller/lease-store.js';
+import {
+  isApiStatusError,
+  isConflict,
+  isNotFound,
+  type ApiStatusError,
+  type ConflictError,
+} from '../../src/errors.js';
+import { createTransport } from '../../src/http/transport.js';
+import { silentLogger } from '../../src/logger.js';
 import { runInProcess } from '../cli/helpers.js';
 import { startExample } from '../examples/run.js';
 import { Recorder } from '../integration/helpers.js';
@@ -891,6 +902,265 @@ export function conformanceScenarios(get: BackendGetter): void {
     } finally {
       rec.stop();
       await cleanup();
+    }
+  });
+
+  it('serves coordination.k8s.io/v1 Leases in a workspace: in `default` (no kube-system; kcp-system once an APIExport exists), created and updated on resourceVersion, 409 on a stale update and on an existing name, watched, deleted; a leader election runs on them', async () => {
+    const b = get();
+    const ws = `root:${prefix('le')}`;
+    await b.createWorkspace(ws);
+    const at = `/clusters/${ws}`;
+    const leases = (ns = 'default', name?: string): string =>
+      `${at}/apis/coordination.k8s.io/v1/namespaces/${ns}/leases${name === undefined ? '' : `/${name}`}`;
+    // the namespaces of a new workspace
+    expect((await b.rest.send('GET', `${at}/api/v1/namespaces/default`)).status).toBe(200);
+    const kubeSystem = await b.rest.send('GET', `${at}/api/v1/namespaces/kube-system`);
+    expect(kubeSystem).toMatchObject({
+      status: 404,
+      body: { message: 'namespaces "kube-system" not found' },
+    });
+    const resources = await b.kubectl([`--server=${b.rest.config.base}${at}`, 'api-resources', '-o', 'name']);
+    expect(resources.stdout.split('\n')).toEqual(
+      expect.arrayContaining(['leases.coordination.k8s.io', 'namespaces']),
+    );
+
+    const connection = loadConnection({ kubeconfig: b.kubeconfig, context: b.context }).connection;
+    const transport = createTransport({ connection, logger: silentLogger });
+    try {
+      const store = transportLeaseStore(transport, { workspace: ws, namespace: 'default' });
+      const name = 'cowboys-controller';
+      expect(await store.get(name)).toBeUndefined();
+      const nowhere = await transportLeaseStore(transport, { workspace: ws, namespace: 'kube-system' })
+        .create({ metadata: { name }, spec: { holderIdentity: 'a' } })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(isNotFound(nowhere)).toBe(true);
+      expect((nowhere as ApiStatusError).message).toContain('namespaces "kube-system" not found');
+
+      const list = await b.rest.ok<ItemList>('GET', leases());
+      const watching = op.watchUntil(
+        b.rest,
+        `${leases()}?resourceVersion=${list.metadata?.resourceVersion ?? ''}`,
+        (events) => events.some((e) => e.type === 'DELETED'),
+        b.timing.reactMs,
+      );
+      await sleep(b.timing.quietMs);
+      const created = await store.create({
+        metadata: { name },
+        spec: {
+          holderIdentity: 'a',
+          leaseDurationSeconds: 15,
+          acquireTime: '2026-01-01T00:00:00.000000Z',
+          renewTime: '2026-01-01T02:00:00.123456+02:00',
+          leaseTransitions: 0,
+        },
+      });
+      // a MicroTime comes back in UTC; a Lease keeps no generation
+      expect(created.spec).toEqual({
+        holderIdentity: 'a',
+        leaseDurationSeconds: 15,
+        acquireTime: '2026-01-01T00:00:00.000000Z',
+        renewTime: '2026-01-01T00:00:00.123456Z',
+        leaseTransitions: 0,
+      });
+      expect(created.metadata.generation).toBeUndefined();
+      expect(created.metadata.annotations?.['kcp.io/cluster']).toBeDefined();
+      const updated = await store.update({
+        ...created,
+        spec: { ...created.spec, holderIdentity: 'b', leaseTransitions: 1 },
+      });
+      expect(updated.metadata.resourceVersion).not.toBe(created.metadata.resourceVersion);
+      const stale = await store.update({ ...created, spec: { ...created.spec, holderIdentity: 'c' } }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isConflict(stale)).toBe(true);
+      expect((stale as ConflictError).reason).toBe('Conflict');
+      expect((stale as ConflictError).message).toContain(
+        `Operation cannot be fulfilled on leases.coordination.k8s.io "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
+      const twice = await store.create({ metadata: { name }, spec: {} }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isConflict(twice)).toBe(true);
+      expect((twice as ConflictError).reason).toBe('AlreadyExists');
+      expect((twice as ConflictError).message).toContain(
+        `leases.coordination.k8s.io "${name}" already exists`,
+      );
+      // what the API server refuses
+      const zero = await b.rest.send('PUT', leases('default', name), {
+        ...updated,
+        spec: { ...updated.spec, leaseDurationSeconds: 0 },
+      });
+      expect(zero).toMatchObject({
+        status: 422,
+        body: {
+          reason: 'Invalid',
+          message: `Lease.coordination.k8s.io "${name}" is invalid: spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0`,
+        },
+      });
+      const seconds = await b.rest.send('POST', leases(), {
+        metadata: { name: 'no-micros' },
+        spec: { renewTime: '2026-01-01T00:00:00Z' },
+      });
+      expect(seconds).toMatchObject({
+        status: 400,
+        body: {
+          reason: 'BadRequest',
+          message:
+            'Lease in version "v1" cannot be handled as a Lease: parsing time "2026-01-01T00:00:00Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "Z" as ".000000"',
+        },
+      });
+      const strict = await b.rest.send('POST', `${leases()}?fieldValidation=Strict`, {
+        metadata: { name: 'strict' },
+        spec: { holder: 'a' },
+      });
+      expect(strict).toMatchObject({
+        status: 400,
+        body: {
+          message:
+            'Lease in version "v1" cannot be handled as a Lease: strict decoding error: unknown field "spec.holder"',
+        },
+      });
+      // an update needs a resourceVersion; an update of a missing name creates the Lease
+      const blind = await b.rest.send('PUT', leases('default', name), {
+        metadata: { name },
+        spec: { holderIdentity: 'blind' },
+      });
+      expect(blind).toMatchObject({
+        status: 422,
+        body: {
+          message: `leases.coordination.k8s.io "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`,
+        },
+      });
+      const upserted = await b.rest.send('PUT', leases('default', 'upserted'), {
+        metadata: { name: 'upserted' },
+        spec: { holderIdentity: 'x', strategy: 'OldestEmulationVersion', preferredHolder: 'y' },
+      });
+      // strategy and preferredHolder are dropped: kcp runs without the CoordinatedLeaderElection gate
+      expect(upserted).toMatchObject({ status: 201, body: { spec: { holderIdentity: 'x' } } });
+      expect((upserted.body as op.Obj).spec).toEqual({ holderIdentity: 'x' });
+      const everywhere = await b.rest.send('POST', `${at}/apis/coordination.k8s.io/v1/leases`, {
+        metadata: { name: 'x', namespace: 'default' },
+      });
+      expect(everywhere).toMatchObject({ status: 405, body: { reason: 'MethodNotAllowed' } });
+      const byKubectl = await b.kubectl([
+        `--server=${b.rest.config.base}${at}`,
+        'get',
+        'leases',
+        '-n',
+        'default',
+        '-o',
+        'name',
+      ]);
+      expect(
+        byKubectl.stdout
+          .split('\n')
+          .filter((x) => x !== '')
+          .sort(),
+      ).toEqual([`lease.coordination.k8s.io/${name}`, 'lease.coordination.k8s.io/upserted']);
+      const gone = await b.rest.send('DELETE', leases('default', name));
+      expect(gone).toMatchObject({
+        status: 200,
+        body: {
+          kind: 'Status',
+          status: 'Success',
+          details: { name, group: 'coordination.k8s.io', kind: 'leases', uid: created.metadata.uid },
+        },
+      });
+      const events = await watching;
+      expect(events.map((e) => `${e.type} ${e.object.metadata?.name ?? ''}`)).toEqual([
+        `ADDED ${name}`,
+        `MODIFIED ${name}`,
+        'ADDED upserted',
+        `DELETED ${name}`,
+      ]);
+
+      // namespaces: `default` stays; another one can be made, and deleting it takes its Leases along
+      const keep = await b.rest.send('DELETE', `${at}/api/v1/namespaces/default`);
+      expect(keep).toMatchObject({
+        status: 403,
+        body: {
+          reason: 'Forbidden',
+          message: 'namespaces "default" is forbidden: this namespace may not be deleted',
+        },
+      });
+      await b.rest.ok('POST', `${at}/api/v1/namespaces`, { metadata: { name: 'leader-election' } });
+      await b.rest.ok('POST', leases('leader-election'), { metadata: { name: 'in-ns' }, spec: {} });
+      const terminating = await b.rest.ok<op.Obj>('DELETE', `${at}/api/v1/namespaces/leader-election`);
+      expect(terminating.status).toMatchObject({ phase: 'Terminating' });
+      await op.eventually(
+        b,
+        'the namespace and its Lease gone',
+        () => b.rest.send('GET', `${at}/api/v1/namespaces/leader-election`),
+        (r) => r.status === 404,
+      );
+      expect((await b.rest.send('GET', leases('leader-election', 'in-ns'))).status).toBe(404);
+      // an APIExport brings `kcp-system` (where kcp keeps its identity Secret)
+      await op.createExport(b, ws, 'cowboys');
+      await op.eventually(
+        b,
+        'kcp-system after an APIExport',
+        () => b.rest.send('GET', `${at}/api/v1/namespaces/kcp-system`),
+        (r) => r.status === 200,
+      );
+      expect(events[1]?.object.spec).toMatchObject({ holderIdentity: 'b' });
+
+      // two candidates on the backend: one leads; its graceful stop hands over without waiting for the term
+      const timings = { leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 };
+      const leading: string[] = [];
+      const candidate = (identity: string) => {
+        const stop = new AbortController();
+        const elector = new LeaderElector(store, {
+          name: 'elected',
+          identity,
+          ...timings,
+          logger: silentLogger,
+          onStartedLeading: (signal) =>
+            new Promise<void>((resolve) => {
+              leading.push(identity);
+              signal.addEventListener(
+                'abort',
+                () => {
+                  resolve();
+                },
+                { once: true },
+              );
+            }),
+        });
+        return { elector, stop, run: elector.run(stop.signal) };
+      };
+      const first = candidate('replica-1');
+      await op.eventually(
+        b,
+        'a leader',
+        () => Promise.resolve(leading.length),
+        (n) => n === 1,
+      );
+      const second = candidate('replica-2');
+      await sleep(1_500);
+      expect(leading).toEqual(['replica-1']);
+      const stoppedAt = Date.now();
+      first.stop.abort();
+      await first.run;
+      const released = await store.get('elected');
+      expect(released?.spec).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
+      await op.eventually(
+        b,
+        'the standby leads',
+        () => Promise.resolve(leading.length),
+        (n) => n === 2,
+      );
+      // at its next attempt (≤ 500 ms × 2.2), well before the 4 s term would have run out
+      expect(Date.now() - stoppedAt).toBeLessThan(3_000);
+      expect(leading).toEqual(['replica-1', 'replica-2']);
+      second.stop.abort();
+      await second.run;
+    } finally {
+      await transport.close();
     }
   });
 

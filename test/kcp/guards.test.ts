@@ -25,6 +25,7 @@ import { APIRESOURCESCHEMAS } from '../../src/kcp/apiresourceschema.js';
 import { decodeObject } from '../../src/kcp/decode.js';
 import { guardOf } from '../../src/kcp/guards.js';
 import * as generated from '../../src/kcp/guards.generated.js';
+import { LEASES } from '../../src/kcp/lease.js';
 import { PARTITIONS } from '../../src/kcp/partition.js';
 import { apiVersionOf, type ResourceDescriptor } from '../../src/kcp/resource.js';
 import { SHARDS } from '../../src/kcp/shard.js';
@@ -68,6 +69,7 @@ const DESCRIPTORS: Array<ResourceDescriptor<unknown>> = [
   APIRESOURCESCHEMAS,
   SELFSUBJECTACCESSREVIEWS,
   SHARDS,
+  LEASES,
 ] as Array<ResourceDescriptor<unknown>>;
 
 const HUGE = 'x'.repeat(200_000);

@@ -99,11 +99,12 @@ describe('discovery and OpenAPI', () => {
   it('serves /version, /api and /apis with and without the cluster prefix', async () => {
     const sim = await startSim();
     expect((await api(sim, 'GET', '/clusters/root/version')).body.gitVersion).toMatch(/\+kcp-v0\.29/);
-    expect((await api(sim, 'GET', '/api')).body).toMatchObject({ kind: 'APIVersions', versions: [] });
+    expect((await api(sim, 'GET', '/api')).body).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     const apis = (await api(sim, 'GET', '/clusters/root/apis')).body;
     expect(apis.kind).toBe('APIGroupList');
     expect(apis.groups.map((g: any) => g.name).sort()).toEqual([
       'apis.kcp.io',
+      'coordination.k8s.io',
       'core.kcp.io',
       'topology.kcp.io',
     ]);

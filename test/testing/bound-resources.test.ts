@@ -90,6 +90,11 @@ describe('resources of bound APIExports in consumer workspaces', () => {
       'a JSON patch must be an array',
     ).toBe(400);
 
+    // kube's namespace lifecycle: a namespace must exist before anything is created in it
+    const nowhere = await api(sim, 'POST', ns(C, 'other'), { metadata: { name: 'lucky' }, spec: {} });
+    expect([nowhere.status, nowhere.body.message]).toEqual([404, 'namespaces "other" not found']);
+    expect(nowhere.body.details).toEqual({ name: 'other', kind: 'namespaces' });
+    await api(sim, 'POST', `/clusters/${C}/api/v1/namespaces`, { metadata: { name: 'other' } });
     await api(sim, 'POST', ns(C, 'other'), { metadata: { name: 'lucky' }, spec: {} });
     const all = await api(sim, 'GET', `/clusters/${C}/apis/wildwest.dev/v1alpha1/cowboys`);
     expect(all.body.kind).toBe('CowboyList');
@@ -141,6 +146,7 @@ describe('resources of bound APIExports in consumer workspaces', () => {
     expect((await api(sim, 'GET', ns(C))).status).toBe(200);
     expect((await api(sim, 'GET', ns('root:org:stranger'))).status).toBe(404);
     const w = await WatchReader.open(sim, `${ns(C)}?watch=true`);
+    await api(sim, 'POST', `/clusters/${C}/api/v1/namespaces`, { metadata: { name: 'other' } });
     await api(sim, 'POST', ns(C), { metadata: { name: 'a' } });
     await api(sim, 'POST', ns(C, 'other'), { metadata: { name: 'b' } });
     await api(sim, 'PATCH', `${ns(C)}/a`, { metadata: { labels: { x: 'y' } } }, merge);

@@ -187,6 +187,13 @@ export class FakeClock implements SimulatorClock {
   get pending(): number {
     return this.timers.length;
   }
+  /** When the next timer is due (`undefined` with none pending). */
+  get nextTimerAt(): number | undefined {
+    return this.timers.reduce<number | undefined>(
+      (min, t) => (min === undefined || t.at < min ? t.at : min),
+      undefined,
+    );
+  }
 }
 
 /** Sleeps. */

@@ -2,6 +2,7 @@ import { PATH_ANNOTATION } from '../../kcp/meta.js';
 import { timestamp } from '../clock.js';
 import { deleteConditions, setConditions } from '../model/conditions.js';
 import { arrAt, child, isObject, meta, objAt, strAt, type JsonObject } from '../model/json.js';
+import { NAMESPACES } from '../model/kube.js';
 import { sha256 } from '../model/names.js';
 import { isV028OrLater, resourceDef } from '../model/resources.js';
 import type { ControllerContext } from './context.js';
@@ -9,6 +10,9 @@ import { exportUrl, shardList } from './slices.js';
 
 const EXPORTS = resourceDef('apiexports');
 const SLICES = resourceDef('apiexportendpointslices');
+
+/** The namespace of the identity Secrets of APIExports (kcp's `DefaultIdentitySecretNamespace`). */
+export const IDENTITY_NAMESPACE = 'kcp-system';
 
 /** Annotation that suppresses the default endpoint slice (kcp ≥ 0.28). */
 export const SKIP_ENDPOINTSLICE_ANNOTATION = 'apiexports.apis.kcp.io/skip-endpointslice';
@@ -49,6 +53,10 @@ export function reconcileExport(ctx: ControllerContext, cluster: string, name: s
       deleteConditions(status, ['VirtualWorkspaceURLsReady']);
     }
   });
+  // kcp keeps the export's identity in a Secret in `kcp-system`, a namespace it creates for that
+  if (exp !== undefined && ctx.store.get('namespaces', cluster, IDENTITY_NAMESPACE) === undefined) {
+    ctx.objects.create(NAMESPACES, ws, { metadata: { name: IDENTITY_NAMESPACE } }, 'controller');
+  }
   if (exp === undefined || !isV028OrLater(ctx.profile)) return;
   const m = objAt(exp, 'metadata');
   if (m?.['deletionTimestamp'] !== undefined) return;

@@ -7,6 +7,7 @@ import type { WorkspaceInfo } from '../model/topology.js';
 import { finalizeBinding, reconcileBinding } from './bindings.js';
 import { exportKey, objectKey, refOf, resolveRef, splitKey, type ControllerContext } from './context.js';
 import { collectOwnedSlices, legacyEnabled, ownedBy, reconcileExport } from './exports.js';
+import { finalizeNamespace } from './namespaces.js';
 import { reconcileSlice } from './slices.js';
 
 /**
@@ -48,6 +49,14 @@ export class Controllers {
         this.onShard();
         return;
       case 'apiresourceschemas':
+        return;
+      case 'namespaces':
+        if (event.type !== 'DELETED' && meta(event.object)['deletionTimestamp'] !== undefined) {
+          const name = nameOf(event.object);
+          this.ctx.scheduler.schedule(`ns|${event.cluster}|${name}`, this.ctx.delays.finalizerMs, () => {
+            finalizeNamespace(this.ctx, event.cluster, name);
+          });
+        }
         return;
     }
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SimHttpError } from '../model/api-errors.js';
+import { qualified, SimHttpError } from '../model/api-errors.js';
 
 /** What a grant allows in one workspace. Omitted lists mean "all". */
 export interface GrantOptions {
@@ -77,8 +77,9 @@ export function forbidden(
   options: { namespace?: string | undefined; reason?: string } = {},
 ): SimHttpError {
   const base = resource.split('/')[0] ?? resource;
-  const subject = name === undefined ? `${base}.${group}` : `${base}.${group} "${name}"`;
-  const details: Record<string, string> = { group, kind: base };
+  const q = qualified(base, group);
+  const subject = name === undefined ? q : `${q} "${name}"`;
+  const details: Record<string, string> = group === '' ? { kind: base } : { group, kind: base };
   if (name !== undefined) details['name'] = name;
   const scope =
     options.namespace === undefined ? 'at the cluster scope' : `in the namespace "${options.namespace}"`;

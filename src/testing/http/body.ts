@@ -6,9 +6,19 @@ const LIMIT = 3 * 1024 * 1024;
 
 /**
  * Reads and parses a JSON body of any shape (empty body → `{}`).
- * @throws SimHttpError 400 for malformed JSON, 413 when larger than 3 MiB.
+ * @throws SimHttpError 400 for malformed JSON, 413 when larger than 3 MiB, 415 for a body that is not JSON.
  */
 export async function readJson(req: IncomingMessage): Promise<Json> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
+    // protobuf (kubectl's typed requests, e.g. `kubectl create namespace`) and YAML: kube-apiserver decodes
+    // them; the simulator answers 415 like a server without that codec
+    req.resume();
+    throw new SimHttpError(
+      415,
+      `the body of the request was in an unknown format - accepted media types include: application/json`,
+    );
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../model/json.js';
-import { groups, type KcpProfile, type ResourceDef } from '../model/resources.js';
+import { apiVersionFor, groups, type KcpProfile, type ResourceDef } from '../model/resources.js';
 import { compareKubeAwareVersions } from '../model/schemas.js';
 
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
@@ -29,9 +29,14 @@ export function versionDoc(profile: KcpProfile): JsonObject {
   };
 }
 
-/** `/api`: kcp serves no legacy core resources for these purposes. */
-export function coreVersionsDoc(): JsonObject {
-  return { kind: 'APIVersions', versions: [], serverAddressByClientCIDRs: [] };
+/** `/api`: the versions of the core group among `defs` (`v1`: Namespaces). */
+export function coreVersionsDoc(defs: readonly ResourceDef[], profile: KcpProfile): JsonObject {
+  const versions = [...new Set(defs.filter((r) => r.group === '').flatMap((r) => r.versions(profile)))];
+  return {
+    kind: 'APIVersions',
+    versions,
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }],
+  };
 }
 
 function groupDoc(group: string, defs: readonly ResourceDef[], profile: KcpProfile): JsonObject | undefined {
@@ -53,6 +58,7 @@ export function groupListDoc(defs: readonly ResourceDef[], profile: KcpProfile):
     kind: 'APIGroupList',
     apiVersion: 'v1',
     groups: groups(defs)
+      .filter((g) => g !== '') // the core group is listed at /api
       .map((g) => groupDoc(g, defs, profile))
       .filter((g): g is JsonObject => g !== undefined),
   };
@@ -108,5 +114,10 @@ export function resourceListDoc(
       });
     }
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/${version}`, resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: apiVersionFor(group, version),
+    resources,
+  };
 }

@@ -16,14 +16,80 @@ export function openApiIndex(defs: readonly ResourceDef[], profile: KcpProfile):
         .map((d) => d.key)
         .join(',');
       const hash = sha256(`${profile}\0${keys}`).slice(0, 16);
-      paths[`apis/${g}/${v}`] = { serverRelativeURL: `/openapi/v3/apis/${g}/${v}?hash=${hash}` };
+      const at = g === '' ? `api/${v}` : `apis/${g}/${v}`;
+      paths[at] = { serverRelativeURL: `/openapi/v3/${at}?hash=${hash}` };
     }
   }
   return { paths };
 }
 
-function schemaName(group: string, version: string, kind: string): string {
-  return `${group.split('.').reverse().join('.')}.${version}.${kind}`;
+const STRING = { type: 'string' };
+const STRING_MAP = { type: 'object', additionalProperties: STRING };
+const INT32 = { type: 'integer', format: 'int32' };
+const TIME = { type: 'string', format: 'date-time' };
+
+/**
+ * The schema of a built-in kind's fields, with ObjectMeta's patch strategies: kubectl reads them to compute
+ * a strategic merge patch (`kubectl apply`).
+ */
+function builtinProperties(def: ResourceDef): JsonObject {
+  const metadata = {
+    type: 'object',
+    properties: {
+      name: STRING,
+      generateName: STRING,
+      namespace: STRING,
+      uid: STRING,
+      resourceVersion: STRING,
+      creationTimestamp: TIME,
+      deletionTimestamp: TIME,
+      labels: STRING_MAP,
+      annotations: STRING_MAP,
+      finalizers: {
+        type: 'array',
+        items: STRING,
+        'x-kubernetes-list-type': 'set',
+        'x-kubernetes-patch-strategy': 'merge',
+      },
+      ownerReferences: {
+        type: 'array',
+        items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        'x-kubernetes-patch-merge-key': 'uid',
+        'x-kubernetes-patch-strategy': 'merge',
+      },
+      managedFields: {
+        type: 'array',
+        items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      },
+    },
+  };
+  const spec =
+    def.key === 'leases'
+      ? {
+          holderIdentity: STRING,
+          leaseDurationSeconds: INT32,
+          acquireTime: { type: 'string', format: 'date-time' },
+          renewTime: { type: 'string', format: 'date-time' },
+          leaseTransitions: INT32,
+          preferredHolder: STRING,
+          strategy: STRING,
+        }
+      : { finalizers: { type: 'array', items: STRING } };
+  return {
+    apiVersion: STRING,
+    kind: STRING,
+    metadata,
+    spec: { type: 'object', properties: spec },
+    ...(def.hasStatus ? { status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } : {}),
+  };
+}
+
+function schemaName(def: ResourceDef, version: string): string {
+  // kube's own kinds are named after their Go package (io.k8s.api.coordination.v1.Lease)
+  if (def.builtin === true) {
+    return `io.k8s.api.${def.group === '' ? 'core' : (def.group.split('.')[0] ?? '')}.${version}.${def.kind}`;
+  }
+  return `${def.group.split('.').reverse().join('.')}.${version}.${def.kind}`;
 }
 
 /**
@@ -47,7 +113,7 @@ export function openApiGroupVersion(
   ];
   for (const d of defs) {
     const gvk = { group, version, kind: d.kind };
-    const name = schemaName(group, version, d.kind);
+    const name = schemaName(d, version);
     const ref = { $ref: `#/components/schemas/${name}` };
     const body = { content: { 'application/json': { schema: ref } } };
     const ok = { '200': { description: 'OK', content: { 'application/json': { schema: ref } } } };
@@ -65,11 +131,10 @@ export function openApiGroupVersion(
       required: true,
       schema: { type: 'string' },
     });
-    const base = d.namespaced
-      ? `/apis/${group}/${version}/namespaces/{namespace}/${d.resource}`
-      : `/apis/${group}/${version}/${d.resource}`;
+    const prefix = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+    const base = d.namespaced ? `${prefix}/namespaces/{namespace}/${d.resource}` : `${prefix}/${d.resource}`;
     const scope = d.namespaced ? [pathParam('namespace')] : [];
-    if (d.namespaced) paths[`/apis/${group}/${version}/${d.resource}`] = { get: op('list') };
+    if (d.namespaced) paths[`${prefix}/${d.resource}`] = { get: op('list') };
     paths[base] = {
       get: op('list'),
       post: op('post', { requestBody: body }),
@@ -83,24 +148,30 @@ export function openApiGroupVersion(
           content: {
             'application/merge-patch+json': { schema: { type: 'object' } },
             'application/json-patch+json': { schema: { type: 'array' } },
+            ...(d.builtin === true
+              ? { 'application/strategic-merge-patch+json': { schema: { type: 'object' } } }
+              : {}),
           },
         },
       }),
       delete: op('delete'),
       parameters: [...scope, pathParam('name')],
     };
-    schemas[name] = {
-      type: 'object',
-      'x-kubernetes-group-version-kind': [gvk],
-      'x-kubernetes-preserve-unknown-fields': true,
-      properties: {
-        apiVersion: { type: 'string' },
-        kind: { type: 'string' },
-        metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-        spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-        status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-      },
-    };
+    schemas[name] =
+      d.builtin === true
+        ? { type: 'object', 'x-kubernetes-group-version-kind': [gvk], properties: builtinProperties(d) }
+        : {
+            type: 'object',
+            'x-kubernetes-group-version-kind': [gvk],
+            'x-kubernetes-preserve-unknown-fields': true,
+            properties: {
+              apiVersion: { type: 'string' },
+              kind: { type: 'string' },
+              metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+            },
+          };
   }
   return {
     openapi: '3.0.0',

@@ -7,7 +7,7 @@ export function sendJson(
   res: ServerResponse,
   code: number,
   body: JsonObject,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | string[]> = {},
 ): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);

@@ -2,6 +2,7 @@ import {
   clone,
   isObject,
   jsonPatch,
+  meta,
   JsonPatchError,
   mergePatch,
   objAt,
@@ -10,7 +11,16 @@ import {
   type JsonObject,
 } from '../model/json.js';
 import type { Objects } from '../model/objects.js';
-import { convert, type ResourceDef } from '../model/resources.js';
+import { timestamp, type SimulatorClock } from '../clock.js';
+import {
+  admitInNamespace,
+  checkNamespaceDelete,
+  decodeBuiltin,
+  deletedStatus,
+  requireResourceVersion,
+} from '../model/kube.js';
+import { apiVersionFor, convert, type ResourceDef } from '../model/resources.js';
+import { strategicMergePatch } from '../model/strategic.js';
 import { invalid, notFound, SimHttpError } from '../model/api-errors.js';
 import { objectName, type Store } from '../model/store.js';
 import type { Topology, WorkspaceInfo } from '../model/topology.js';
@@ -40,12 +50,35 @@ export interface RestServices {
   store: Store;
   objects: Objects;
   topology: Topology;
+  clock: SimulatorClock;
 }
 
 /** A JSON answer. */
 export interface RestResult {
   code: number;
   body: JsonObject;
+  /** `Warning` headers (`299 - "<text>"`): unknown fields dropped from a built-in kind. */
+  warnings?: string[] | undefined;
+}
+
+/**
+ * Decodes a posted body of a built-in kind (see `kube.ts`) under the request's `fieldValidation`: unknown
+ * fields are dropped with a warning (`Warn`, the default), silently (`Ignore`), or refused (`Strict`).
+ * @throws SimHttpError 400 for a field of the wrong type, or an unknown field under `Strict`.
+ */
+function decoded(r: RestRequest, body: JsonObject): { body: JsonObject; warnings: string[] | undefined } {
+  if (r.def.builtin !== true) return { body, warnings: undefined };
+  const { object, unknown } = decodeBuiltin(r.def, r.version, body);
+  const mode = r.query.get('fieldValidation') ?? 'Warn';
+  if (unknown.length === 0 || mode === 'Ignore') return { body: object, warnings: undefined };
+  const texts = unknown.map((f) => `unknown field ${JSON.stringify(f)}`);
+  if (mode === 'Strict') {
+    throw new SimHttpError(
+      400,
+      `${r.def.kind} in version ${JSON.stringify(r.version)} cannot be handled as a ${r.def.kind}: strict decoding error: ${texts.join(', ')}`,
+    );
+  }
+  return { body: object, warnings: texts };
 }
 
 function requireWs(r: RestRequest): WorkspaceInfo {
@@ -54,7 +87,7 @@ function requireWs(r: RestRequest): WorkspaceInfo {
 }
 
 function checkTypeMeta(r: RestRequest, body: JsonObject): void {
-  const expected = `${r.def.group}/${r.version}`;
+  const expected = apiVersionFor(r.def.group, r.version);
   const apiVersion = body['apiVersion'];
   if (apiVersion !== undefined && apiVersion !== expected) {
     throw new SimHttpError(
@@ -103,7 +136,7 @@ function withNamespace(r: RestRequest, body: JsonObject): JsonObject {
 
 function toStorage(r: RestRequest, body: JsonObject): JsonObject {
   const copy = clone(body);
-  copy['apiVersion'] = `${r.def.group}/${r.version}`;
+  copy['apiVersion'] = apiVersionFor(r.def.group, r.version);
   return convert(r.def, copy, r.def.storage);
 }
 
@@ -159,7 +192,7 @@ export function listObjects(s: RestServices, r: RestRequest): RestResult {
     code: 200,
     body: {
       kind: `${r.def.kind}List`,
-      apiVersion: `${r.def.group}/${r.version}`,
+      apiVersion: apiVersionFor(r.def.group, r.version),
       metadata,
       items: items.map((o) => convert(r.def, o, r.version)),
     },
@@ -169,9 +202,14 @@ export function listObjects(s: RestServices, r: RestRequest): RestResult {
 /** POST to a collection. */
 export function createObject(s: RestServices, r: RestRequest, posted: JsonObject): RestResult {
   const ws = requireWs(r);
-  const body = withNamespace(r, posted);
+  const typed = decoded(r, posted);
+  const body = withNamespace(r, typed.body);
   checkTypeMeta(r, body);
   validated(r, body, false);
+  if (r.def.namespaced && r.namespace !== undefined) {
+    const ns = s.store.get('namespaces', ws.cluster, r.namespace);
+    admitInNamespace(r.def, nameInBody(body), r.namespace, ns);
+  }
   if (r.def.key === 'apiexportendpointslices') {
     const ref = objAt(objAt(body, 'spec'), 'export') ?? {};
     const path = strAt(ref, 'path') ?? '';
@@ -187,13 +225,14 @@ export function createObject(s: RestServices, r: RestRequest, posted: JsonObject
     }
   }
   const created = s.objects.create(r.def, ws, toStorage(r, body), 'client');
-  return { code: 201, body: convert(r.def, created, r.version) };
+  return { code: 201, body: convert(r.def, created, r.version), warnings: typed.warnings };
 }
 
 /** PUT of an object or its status. */
 export function updateObject(s: RestServices, r: RestRequest, put: JsonObject): RestResult {
   const ws = requireWs(r);
-  const body = withNamespace(r, put);
+  const typed = decoded(r, put);
+  const body = withNamespace(r, typed.body);
   checkTypeMeta(r, body);
   const name = r.name ?? '';
   const inBody = nameInBody(body);
@@ -208,16 +247,23 @@ export function updateObject(s: RestServices, r: RestRequest, put: JsonObject): 
   m['name'] = name;
   withName['metadata'] = m;
   const status = r.subresource === 'status';
+  if (r.def.key === 'leases') {
+    // kube's Lease strategy: an update of a missing Lease creates it; an update needs a resourceVersion
+    if (s.store.get(r.def.key, ws.cluster, keyOfRequest(r)) === undefined)
+      return createObject(s, r, withName);
+    requireResourceVersion(r.def, name, strAt(objAt(withName, 'metadata'), 'resourceVersion'));
+  }
   validated(r, withName, status);
   const updated = s.objects.replace(r.def, ws, keyOfRequest(r), toStorage(r, withName), { status }, 'client');
-  return { code: 200, body: convert(r.def, updated, r.version) };
+  return { code: 200, body: convert(r.def, updated, r.version), warnings: typed.warnings };
 }
 
-/** The patch formats the simulator applies. */
-export type PatchType = 'merge' | 'json';
+/** The patch formats the simulator applies (`strategic` for built-in kinds only). */
+export type PatchType = 'merge' | 'json' | 'strategic';
 
 /**
- * PATCH of an object or its status: a JSON merge patch (RFC 7386) or a JSON patch (RFC 6902).
+ * PATCH of an object or its status: a JSON merge patch (RFC 7386), a JSON patch (RFC 6902), or (built-in
+ * kinds) a strategic merge patch.
  * @throws SimHttpError 404 for a missing object, 400 for a malformed JSON patch, 422 for one that does not
  * apply (kube-apiserver's answers).
  */
@@ -228,7 +274,9 @@ export function patchObject(s: RestServices, r: RestRequest, patch: Json, type: 
   if (existing === undefined) throw notFound(r.def.resource, r.def.group, name);
   const current = convert(r.def, existing, r.version);
   let patched: Json;
-  if (type === 'merge') {
+  if (type === 'strategic') {
+    patched = strategicMergePatch(current, patch);
+  } else if (type === 'merge') {
     if (!isObject(patch)) throw new SimHttpError(400, 'the body of the request must be a JSON object');
     patched = mergePatch(current, patch);
   } else {
@@ -246,9 +294,27 @@ export function patchObject(s: RestServices, r: RestRequest, patch: Json, type: 
   return updateObject(s, r, patched);
 }
 
-/** DELETE of an object (returns the object; with finalizers it is only marked for deletion). */
+/**
+ * DELETE of an object (returns the object, a Status for a Lease; with finalizers it is only marked for
+ * deletion; a Namespace turns Terminating until the namespace controller has emptied it).
+ */
 export function deleteObject(s: RestServices, r: RestRequest): RestResult {
   const ws = requireWs(r);
+  if (r.def.key === 'namespaces') {
+    // kube marks the namespace Terminating; its controller deletes the content, then the namespace
+    const name = r.name ?? '';
+    const existing = s.store.get(r.def.key, ws.cluster, name);
+    if (existing === undefined) throw notFound(r.def.resource, r.def.group, name);
+    checkNamespaceDelete(name);
+    // (a Namespace's finalizer is in spec.finalizers: the generic finalizer-aware delete would remove it)
+    const next = clone(existing);
+    meta(next)['deletionTimestamp'] ??= timestamp(s.clock);
+    next['status'] = { ...(isObject(next['status']) ? next['status'] : {}), phase: 'Terminating' };
+    const terminating = s.store.put(r.def.key, ws.cluster, next, 'client').object;
+    return { code: 200, body: convert(r.def, terminating, r.version) };
+  }
   const obj = s.objects.delete(r.def, ws, keyOfRequest(r), 'client');
-  return { code: 200, body: convert(r.def, obj, r.version) };
+  // kube answers a Lease's DELETE with a Status; CRDs (kcp's resources) and Namespaces with the object
+  const body = r.def.key === 'leases' ? deletedStatus(r.def, obj) : convert(r.def, obj, r.version);
+  return { code: 200, body };
 }

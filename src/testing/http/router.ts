@@ -8,6 +8,7 @@ import type { WorkspaceInfo } from '../model/topology.js';
 import { boundDefinitions, findDefinition } from '../model/bound.js';
 import { RESOURCES, type KcpProfile, type ResourceDef } from '../model/resources.js';
 import { SimHttpError } from '../model/api-errors.js';
+import { KUBE_RESOURCES } from '../model/kube.js';
 import { answerAccessReview, isAccessReviewPath } from './access-review.js';
 import { readJson, readJsonBody } from './body.js';
 import {
@@ -122,11 +123,23 @@ interface ResourcePath {
 }
 
 function parseResourcePath(seg: readonly string[]): ResourcePath | undefined {
-  if (seg[0] !== 'apis' || seg.length < 4) return undefined;
-  const [, group = '', version = ''] = seg;
-  let rest = seg.slice(3);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (seg[0] === 'apis' && seg.length >= 4) {
+    group = seg[1] ?? '';
+    version = seg[2] ?? '';
+    rest = seg.slice(3);
+  } else if (seg[0] === 'api' && seg.length >= 3) {
+    // the core group: /api/v1/…
+    group = '';
+    version = seg[1] ?? '';
+    rest = seg.slice(2);
+  } else return undefined;
   let namespace: string | undefined;
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
+  const namespaceSubresource =
+    group === '' && rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize');
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !namespaceSubresource) {
     namespace = rest[1];
     rest = rest.slice(2);
   }
@@ -178,7 +191,8 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
         : forbidden(user, verb, rp.resource, rp.group, rp.name, { namespace: rp.namespace }),
     );
   }
-  const allDefs = (): ResourceDef[] => vwDefs ?? [...RESOURCES, ...workspaceBoundDefs(deps, clusterSeg)];
+  const allDefs = (): ResourceDef[] =>
+    vwDefs ?? [...RESOURCES, ...KUBE_RESOURCES, ...workspaceBoundDefs(deps, clusterSeg)];
   const discovery = discoveryDoc(deps.profile, seg, allDefs, vw !== undefined);
   if (discovery !== undefined) {
     const fault = deps.faults.take({
@@ -209,6 +223,7 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
   const def =
     vwDefs === undefined
       ? (findDefinition(RESOURCES, deps.profile, rp) ??
+        findDefinition(KUBE_RESOURCES, deps.profile, rp) ??
         findDefinition(workspaceBoundDefs(deps, clusterSeg), deps.profile, rp))
       : findDefinition(vwDefs, deps.profile, rp);
   if (def === undefined && vw !== undefined) throw vwNotFound();
@@ -216,9 +231,13 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
     def === undefined ||
     (rp.subresource !== undefined && (rp.subresource !== 'status' || !def.hasStatus)) ||
     (rp.namespace !== undefined && !def.namespaced) ||
-    (def.namespaced && rp.namespace === undefined && (rp.name !== undefined || method === 'POST'))
+    (def.namespaced && rp.namespace === undefined && rp.name !== undefined)
   ) {
     throw NOT_FOUND();
+  }
+  if (def.namespaced && rp.namespace === undefined && method === 'POST') {
+    // the collection of every namespace serves list and watch only
+    throw new SimHttpError(405, `the server does not allow this method on the requested resource`);
   }
   if (
     verb === 'unknown' ||
@@ -299,7 +318,7 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
       break;
     }
     case 'patch': {
-      const type = patchTypeOf(req.headers['content-type']);
+      const type = patchTypeOf(req.headers['content-type'], def);
       const body = await readJson(req);
       result = deps.scheduler.batch(() => rest.patchObject(deps, r, body, type));
       break;
@@ -308,21 +327,24 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
       await readJson(req).catch(() => ({}));
       result = deps.scheduler.batch(() => rest.deleteObject(deps, r));
   }
-  sendJson(res, result.code, result.body);
+  const warnings = result.warnings?.map((w) => `299 - ${JSON.stringify(w)}`);
+  sendJson(res, result.code, result.body, warnings === undefined ? {} : { Warning: warnings });
 }
 
 /**
  * The patch type of a PATCH request.
- * @throws SimHttpError 415 for other types (server-side apply and strategic merge patch are not supported,
- * the latter like kube-apiserver for custom resources).
+ * @throws SimHttpError 415 for other types (server-side apply is not supported; strategic merge patch only
+ * for kube's built-in kinds, like kube-apiserver, which refuses it for custom resources).
  */
-function patchTypeOf(contentType: string | undefined): rest.PatchType {
+function patchTypeOf(contentType: string | undefined, def: ResourceDef): rest.PatchType {
   const type = (contentType ?? '').split(';')[0]?.trim() ?? '';
   if (type === 'application/merge-patch+json') return 'merge';
   if (type === 'application/json-patch+json') return 'json';
+  const builtin = def.builtin === true;
+  if (builtin && type === 'application/strategic-merge-patch+json') return 'strategic';
   throw new SimHttpError(
     415,
-    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json`,
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json${builtin ? ', application/strategic-merge-patch+json' : ''}`,
   );
 }
 
@@ -335,13 +357,17 @@ function discoveryDoc(
   const p = seg.join('/');
   const isDiscovery =
     p === 'api' ||
+    (seg[0] === 'api' && seg.length === 2) ||
     (seg[0] === 'apis' && seg.length <= 3) ||
     (!virtual && seg[0] === 'openapi' && seg[1] === 'v3');
   if (!isDiscovery) return undefined;
   const defs = served();
   // a virtual workspace serves no legacy core group (`/api` is 404 here; see vw.ts for what kcp answers)
   // and no OpenAPI documents
-  if (p === 'api') return virtual ? undefined : coreVersionsDoc();
+  if (p === 'api') return virtual ? undefined : coreVersionsDoc(defs, profile);
+  if (seg[0] === 'api' && seg.length === 2) {
+    return virtual ? undefined : resourceListDoc('', seg[1] ?? '', defs, profile);
+  }
   if (p === 'apis') return groupListDoc(defs, profile);
   if (seg[0] === 'apis' && seg.length === 2) return apiGroupDoc(seg[1] ?? '', defs, profile);
   if (seg[0] === 'apis' && seg.length === 3)
@@ -350,6 +376,9 @@ function discoveryDoc(
   if (p === 'openapi/v3') return openApiIndex(defs, profile);
   if (seg[0] === 'openapi' && seg[1] === 'v3' && seg[2] === 'apis' && seg.length === 5) {
     return openApiGroupVersion(seg[3] ?? '', seg[4] ?? '', defs, profile);
+  }
+  if (seg[0] === 'openapi' && seg[1] === 'v3' && seg[2] === 'api' && seg.length === 4) {
+    return openApiGroupVersion('', seg[3] ?? '', defs, profile);
   }
   return undefined;
 }

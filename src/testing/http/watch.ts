@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { SimulatorClock } from '../clock.js';
 import type { ChosenFault } from '../harness/faults.js';
 import type { JsonObject } from '../model/json.js';
-import { convert, type ResourceDef } from '../model/resources.js';
+import { apiVersionFor, convert, type ResourceDef } from '../model/resources.js';
 import { expired, SimHttpError } from '../model/api-errors.js';
 import type { Store, StoreEvent } from '../model/store.js';
 import { passes, type Filters } from './query.js';
@@ -205,7 +205,7 @@ export class WatchHub {
         raw(
           line('BOOKMARK', {
             kind: p.def.kind,
-            apiVersion: `${p.def.group}/${p.version}`,
+            apiVersion: apiVersionFor(p.def.group, p.version),
             metadata: { resourceVersion: String(this.store.resourceVersion) },
           }),
         );

@@ -64,18 +64,28 @@ export function statusBody(code: number, message: string, reason?: string, detai
   return body;
 }
 
+/** `<resource>.<group>` as kube names a resource in messages (`<resource>` alone for the core group). */
+export function qualified(resource: string, group: string): string {
+  return group === '' ? resource : `${resource}.${group}`;
+}
+
+/** `details` of a Status about one object (no `group` for the core group). */
+function objectDetails(resource: string, group: string, name: string): JsonObject {
+  return group === '' ? { name, kind: resource } : { name, group, kind: resource };
+}
+
 /** `<resource>.<group> "<name>" not found` (404). */
 export function notFound(resource: string, group: string, name: string): SimHttpError {
-  return new SimHttpError(404, `${resource}.${group} "${name}" not found`, {
-    details: { name, group, kind: resource },
+  return new SimHttpError(404, `${qualified(resource, group)} "${name}" not found`, {
+    details: objectDetails(resource, group, name),
   });
 }
 
 /** `<resource>.<group> "<name>" already exists` (409 AlreadyExists). */
 export function alreadyExists(resource: string, group: string, name: string): SimHttpError {
-  return new SimHttpError(409, `${resource}.${group} "${name}" already exists`, {
+  return new SimHttpError(409, `${qualified(resource, group)} "${name}" already exists`, {
     reason: 'AlreadyExists',
-    details: { name, group, kind: resource },
+    details: objectDetails(resource, group, name),
   });
 }
 
@@ -83,8 +93,8 @@ export function alreadyExists(resource: string, group: string, name: string): Si
 export function conflict(resource: string, group: string, name: string): SimHttpError {
   return new SimHttpError(
     409,
-    `Operation cannot be fulfilled on ${resource}.${group} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-    { details: { name, group, kind: resource } },
+    `Operation cannot be fulfilled on ${qualified(resource, group)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    { details: objectDetails(resource, group, name) },
   );
 }
 
@@ -92,11 +102,9 @@ export function conflict(resource: string, group: string, name: string): SimHttp
 export function invalid(kind: string, group: string, name: string, causes: FieldCause[]): SimHttpError {
   const text = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
   const list = causes.length > 1 ? `[${text}]` : text;
-  return new SimHttpError(422, `${kind}.${group} "${name}" is invalid: ${list}`, {
+  return new SimHttpError(422, `${qualified(kind, group)} "${name}" is invalid: ${list}`, {
     details: {
-      name,
-      group,
-      kind,
+      ...objectDetails(kind, group, name),
       causes: causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field })),
     },
   });

@@ -14,10 +14,11 @@ import {
 } from './json.js';
 import { fieldsOf, mainFields, manage } from './managed-fields.js';
 import { deterministicUid, sha256 } from './names.js';
-import type { ResourceDef } from './resources.js';
+import { apiVersionFor, type ResourceDef } from './resources.js';
 import { alreadyExists, conflict, invalid, notFound } from './api-errors.js';
 import { objectName, plainName, type Store, type WriteOrigin } from './store.js';
 import type { WorkspaceInfo } from './topology.js';
+import { prepareBuiltinCreate } from './kube.js';
 import { immutableField } from './validation.js';
 
 /** Finalizer kcp's admission puts on every APIBinding. */
@@ -62,15 +63,17 @@ export class Objects {
       throw alreadyExists(def.resource, def.group, name);
     }
     const obj: JsonObject = clone(input);
-    obj['apiVersion'] = `${def.group}/${def.storage}`;
+    obj['apiVersion'] = apiVersionFor(def.group, def.storage);
     obj['kind'] = def.kind;
     const m: JsonObject = namespace === '' ? { name } : { name, namespace };
     for (const k of MUTABLE_META) if (inMeta[k] !== undefined && inMeta[k] !== null) m[k] = clone(inMeta[k]);
     m['uid'] = deterministicUid(this.seed, ++this.uids);
-    m['generation'] = 1;
+    // kube-apiserver's built-in kinds here (Leases, Namespaces) keep no generation
+    if (def.builtin !== true) m['generation'] = 1;
     m['creationTimestamp'] = timestamp(this.clock);
     obj['metadata'] = m;
     if (def.hasStatus) delete obj['status'];
+    prepareBuiltinCreate(def, obj);
     this.admit(def, ws, obj);
     manage(
       obj,
@@ -134,7 +137,7 @@ export class Objects {
           ]);
         }
       }
-      if (!deepEqual(existing['spec'], next['spec'])) {
+      if (def.builtin !== true && !deepEqual(existing['spec'], next['spec'])) {
         m['generation'] = (typeof m['generation'] === 'number' ? m['generation'] : 1) + 1;
       }
       this.admit(def, ws, next);
@@ -281,7 +284,7 @@ function managerOf(origin: WriteOrigin): string {
 }
 
 function apiVersionOf(def: ResourceDef): string {
-  return `${def.group}/${def.storage}`;
+  return apiVersionFor(def.group, def.storage);
 }
 
 function dig(obj: JsonObject, path: string[]): Json | undefined {

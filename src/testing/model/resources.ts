@@ -28,7 +28,7 @@ export interface ResourceDef {
    * exported ones (objects of the same resource bound from two exports are kept apart, as kcp does).
    */
   key: string;
-  /** Namespaced (only exported resources can be). */
+  /** Namespaced (exported resources that say so, and Leases). */
   namespaced: boolean;
   group: string;
   kind: string;
@@ -44,6 +44,16 @@ export interface ResourceDef {
   shortNames: string[];
   /** Verbs discovery lists when not the full set (read-only APIBindings in a virtual workspace). */
   verbs?: readonly string[] | undefined;
+  /**
+   * One of kube-apiserver's compiled-in types (Namespaces, Leases: see `kube.ts`) rather than a CRD: typed
+   * decoding, no `metadata.generation`, strategic merge patch.
+   */
+  builtin?: boolean | undefined;
+}
+
+/** `apiVersion` of a group and version: `<group>/<version>`, or `<version>` for the core group. */
+export function apiVersionFor(group: string, version: string): string {
+  return group === '' ? version : `${group}/${version}`;
 }
 
 const v1alpha1Only = (): string[] => ['v1alpha1'];
@@ -276,9 +286,9 @@ function bindingClaims(obj: JsonObject, to: string): void {
 
 /** Converts a stored object to `version` (a copy; the input is untouched). */
 export function convert(def: ResourceDef, obj: JsonObject, version: string): JsonObject {
-  const out: JsonObject = { apiVersion: `${def.group}/${version}`, kind: def.kind, ...clone(obj) };
-  const from = strAt(obj, 'apiVersion')?.split('/')[1] ?? def.storage;
-  out['apiVersion'] = `${def.group}/${version}`;
+  const out: JsonObject = { apiVersion: apiVersionFor(def.group, version), kind: def.kind, ...clone(obj) };
+  const from = strAt(obj, 'apiVersion')?.split('/').at(-1) ?? def.storage;
+  out['apiVersion'] = apiVersionFor(def.group, version);
   out['kind'] = def.kind;
   if (from === version) return out;
   if (def.resource === 'apiexports') {

@@ -2,6 +2,7 @@ import { isValidObjectName, isValidWorkspacePath } from '../../kcp/paths.js';
 import { arrAt, isObject, objAt, type Json, type JsonObject } from './json.js';
 import type { ResourceDef } from './resources.js';
 import type { FieldCause } from './api-errors.js';
+import { namespaceNameCauses } from './kube.js';
 
 const required = (field: string): FieldCause => ({
   field,
@@ -155,6 +156,17 @@ function validateSpec(
       if (selector !== undefined) expectType(causes, 'spec.selector', selector, 'object');
       return;
     }
+    case 'leases': {
+      const duration = spec?.['leaseDurationSeconds'];
+      if (typeof duration === 'number' && duration <= 0) {
+        causes.push(invalidValue('spec.leaseDurationSeconds', duration, 'must be greater than 0'));
+      }
+      const transitions = spec?.['leaseTransitions'];
+      if (typeof transitions === 'number' && transitions < 0) {
+        causes.push(invalidValue('spec.leaseTransitions', transitions, 'must be greater than or equal to 0'));
+      }
+      return;
+    }
     case 'shards': {
       const vw = spec?.['virtualWorkspaceURL'];
       if (vw !== undefined && vw !== '' && expectType(causes, 'spec.virtualWorkspaceURL', vw, 'string')) {
@@ -180,12 +192,14 @@ export function validateObject(def: ResourceDef, version: string, obj: JsonObjec
       reason: 'FieldValueRequired',
       message: 'Required value: name or generateName is required',
     });
+  } else if (def.key === 'namespaces' && typeof name === 'string') {
+    causes.push(...namespaceNameCauses(name));
   } else if (name !== undefined && name !== '' && (typeof name !== 'string' || !isValidObjectName(name))) {
     causes.push(
       invalidValue(
         'metadata.name',
         name,
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
       ),
     );
   }
